@@ -1,0 +1,19 @@
+//! Pure rules shared by every part of legit.
+//!
+//! Nothing here performs I/O, reads a clock or draws random numbers: callers pass time and randomness in,
+//! so every rule is testable with plain `cargo test`. The crate compiles for native and wasm alike and
+//! depends on neither wasm-bindgen nor workers.
+
+pub mod bankid;
+pub mod date;
+pub mod email;
+pub mod personal_number;
+pub mod phone;
+pub mod qr;
+pub mod rfa;
+
+pub use date::Date;
+pub use email::{Email, EmailError};
+pub use personal_number::{PersonalNumber, PersonalNumberError};
+pub use phone::{PhoneNumber, PhoneNumberError};
+pub use rfa::{Device, Flow, Lang, Rfa};

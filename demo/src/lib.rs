@@ -1,0 +1,7 @@
+//! legit's local stack: everything needed to run legit on one laptop with no BankID agreement.
+//!
+//! - [`certs`]: a throw-away CA with the BankID server and relying-party certificates.
+//! - [`simulator`]: the BankID RP API v6.0 over mutual TLS, with an admin API and a "phone" page.
+
+pub mod certs;
+pub mod simulator;

@@ -1,0 +1,370 @@
+//! `legit-demo`: the command line of legit's local stack (see `demo/SIMULATOR.md`).
+//!
+//! Plain std argument parsing: bad arguments print the usage and exit with 2, failures exit with 1.
+
+use std::ffi::OsString;
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+
+use legit_demo::certs::{DemoCerts, RP_P12_PASSWORD};
+use legit_demo::simulator;
+
+const USAGE: &str = "\
+usage: legit-demo <command> [options]
+
+commands:
+  certs [--out DIR]
+      Create the demo CA, server and relying-party certificates in DIR, or keep the ones
+      already there while they are valid; print the folder. DIR: target/demo/certs
+  simulator [--certs DIR] [--rp-addr ADDR] [--admin-addr ADDR] [--watch-stdin]
+      Run the BankID RP API v6.0 simulator until Ctrl-C.
+        --certs DIR         certificates, created if missing (target/demo/certs)
+        --rp-addr ADDR      RP API over mutual TLS (127.0.0.1:8443)
+        --admin-addr ADDR   admin API and phone page, loopback only (127.0.0.1:8444)
+        --watch-stdin       also stop when stdin closes (so a supervising process
+                            never leaves the simulator behind)
+  help
+      Print this text.
+";
+
+const DEFAULT_CERTS: &str = "target/demo/certs";
+const DEFAULT_RP_ADDR: &str = "127.0.0.1:8443";
+const DEFAULT_ADMIN_ADDR: &str = "127.0.0.1:8444";
+
+/// What the command line asks for.
+#[derive(Debug, PartialEq, Eq)]
+enum Command {
+    Help,
+    Certs {
+        out: PathBuf,
+    },
+    Simulator {
+        certs: PathBuf,
+        rp_addr: SocketAddr,
+        admin_addr: SocketAddr,
+        watch_stdin: bool,
+    },
+}
+
+fn main() -> ExitCode {
+    let command = std::env::args_os()
+        .skip(1)
+        .map(OsString::into_string)
+        .collect::<Result<Vec<_>, _>>();
+    let command = match command {
+        Ok(args) => parse(&args),
+        Err(arg) => Err(format!("argument {arg:?} is not valid UTF-8")),
+    };
+    let result = match command {
+        Err(message) => {
+            eprintln!("legit-demo: {message}\n\n{USAGE}");
+            return ExitCode::from(2);
+        }
+        Ok(Command::Help) => {
+            print!("{USAGE}");
+            Ok(())
+        }
+        Ok(Command::Certs { out }) => certs(&out),
+        Ok(Command::Simulator {
+            certs,
+            rp_addr,
+            admin_addr,
+            watch_stdin,
+        }) => run_simulator(&certs, rp_addr, admin_addr, watch_stdin),
+    };
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(message) => {
+            eprintln!("legit-demo: {message}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+fn parse(args: &[String]) -> Result<Command, String> {
+    let Some((command, rest)) = args.split_first() else {
+        return Err("no command given".to_owned());
+    };
+    if rest.iter().any(|a| a == "-h" || a == "--help") {
+        return Ok(Command::Help);
+    }
+    match command.as_str() {
+        "help" | "-h" | "--help" => match rest {
+            [] => Ok(Command::Help),
+            _ => Err(format!("`help` takes no arguments, got {:?}", rest[0])),
+        },
+        "certs" => {
+            let options = Options::parse(rest, &[("--out", true)])?;
+            Ok(Command::Certs {
+                out: options.path("--out", DEFAULT_CERTS),
+            })
+        }
+        "simulator" => {
+            let options = Options::parse(
+                rest,
+                &[
+                    ("--certs", true),
+                    ("--rp-addr", true),
+                    ("--admin-addr", true),
+                    ("--watch-stdin", false),
+                ],
+            )?;
+            Ok(Command::Simulator {
+                certs: options.path("--certs", DEFAULT_CERTS),
+                rp_addr: options.addr("--rp-addr", DEFAULT_RP_ADDR)?,
+                admin_addr: options.addr("--admin-addr", DEFAULT_ADMIN_ADDR)?,
+                watch_stdin: options.flag("--watch-stdin"),
+            })
+        }
+        other => Err(format!("unknown command {other:?}")),
+    }
+}
+
+/// `--name value`, `--name=value` and bare `--flag` options, each at most once.
+struct Options<'a> {
+    given: Vec<(&'static str, Option<&'a str>)>,
+}
+
+impl<'a> Options<'a> {
+    /// `known` lists each option's name and whether it takes a value.
+    fn parse(args: &'a [String], known: &[(&'static str, bool)]) -> Result<Options<'a>, String> {
+        let mut given: Vec<(&'static str, Option<&'a str>)> = Vec::new();
+        let mut args = args.iter();
+        while let Some(arg) = args.next() {
+            let (name, inline) = match arg.split_once('=') {
+                Some((name, value)) if name.starts_with("--") => (name, Some(value)),
+                _ => (arg.as_str(), None),
+            };
+            let Some(&(name, takes_value)) = known.iter().find(|(known, _)| *known == name) else {
+                return Err(if arg.starts_with('-') {
+                    format!("unknown option {name:?}")
+                } else {
+                    format!("unexpected argument {arg:?}")
+                });
+            };
+            if given.iter().any(|(seen, _)| *seen == name) {
+                return Err(format!("{name} given twice"));
+            }
+            let value = match (takes_value, inline) {
+                (false, None) => None,
+                (false, Some(_)) => return Err(format!("{name} takes no value")),
+                (true, Some(value)) => Some(value),
+                (true, None) => match args.next() {
+                    Some(value) if !value.starts_with("--") => Some(value.as_str()),
+                    _ => return Err(format!("{name} needs a value")),
+                },
+            };
+            if value.is_some_and(str::is_empty) {
+                return Err(format!("{name} needs a value"));
+            }
+            given.push((name, value));
+        }
+        Ok(Options { given })
+    }
+
+    fn value(&self, name: &str) -> Option<&'a str> {
+        self.given
+            .iter()
+            .find(|(given, _)| *given == name)
+            .and_then(|(_, value)| *value)
+    }
+
+    fn flag(&self, name: &str) -> bool {
+        self.given.iter().any(|(given, _)| *given == name)
+    }
+
+    fn path(&self, name: &str, default: &str) -> PathBuf {
+        PathBuf::from(self.value(name).unwrap_or(default))
+    }
+
+    fn addr(&self, name: &str, default: &str) -> Result<SocketAddr, String> {
+        let value = self.value(name).unwrap_or(default);
+        value.parse().map_err(|_| {
+            format!("{name} {value:?} is not an IP address with a port, like {default}")
+        })
+    }
+}
+
+fn load_certs(dir: &Path) -> Result<DemoCerts, String> {
+    DemoCerts::load_or_generate(dir)
+        .map_err(|e| format!("cannot load or create the certificates: {e}"))
+}
+
+/// The folder as an absolute path when it can be resolved, for printing.
+fn absolute(dir: &Path) -> PathBuf {
+    dir.canonicalize().unwrap_or_else(|_| dir.to_owned())
+}
+
+fn certs(out: &Path) -> Result<(), String> {
+    load_certs(out)?;
+    println!("{}", absolute(out).display());
+    Ok(())
+}
+
+fn run_simulator(
+    dir: &Path,
+    rp_addr: SocketAddr,
+    admin_addr: SocketAddr,
+    watch_stdin: bool,
+) -> Result<(), String> {
+    let certs = load_certs(dir)?;
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .map_err(|e| format!("cannot start the async runtime: {e}"))?;
+    runtime.block_on(async {
+        let config = simulator::Config {
+            certs,
+            rp_addr,
+            admin_addr,
+            settings: Default::default(),
+        };
+        let running = simulator::start(config)
+            .await
+            .map_err(|e| format!("cannot start the simulator: {e}"))?;
+        println!("BankID RP API (mTLS):     {}", running.rp_url);
+        println!("admin API and phone page: {}", running.admin_url);
+        println!(
+            "certificates:             {} (rp.p12 password {RP_P12_PASSWORD})",
+            absolute(dir).display()
+        );
+        println!("Ctrl-C stops the simulator.");
+        wait_for_stop(watch_stdin).await;
+        drop(running);
+        Ok(())
+    })
+}
+
+/// Returns on Ctrl-C, on SIGTERM, or (with `watch_stdin`) when stdin reaches its end.
+async fn wait_for_stop(watch_stdin: bool) {
+    let stdin_closed = async {
+        if !watch_stdin {
+            return std::future::pending().await;
+        }
+        // A plain thread: a blocking read must not keep the runtime from shutting down.
+        let (tx, rx) = tokio::sync::oneshot::channel::<()>();
+        std::thread::spawn(move || {
+            let mut sink = std::io::sink();
+            let _ = std::io::copy(&mut std::io::stdin().lock(), &mut sink);
+            let _ = tx.send(());
+        });
+        let _ = rx.await;
+    };
+    tokio::select! {
+        _ = ctrl_c() => {}
+        _ = terminate() => {}
+        () = stdin_closed => {}
+    }
+}
+
+/// Ctrl-C; if no handler can be installed, never (the default action then ends the process anyway).
+async fn ctrl_c() {
+    if tokio::signal::ctrl_c().await.is_err() {
+        std::future::pending::<()>().await;
+    }
+}
+
+#[cfg(unix)]
+async fn terminate() {
+    use tokio::signal::unix::{SignalKind, signal};
+    match signal(SignalKind::terminate()) {
+        Ok(mut sigterm) => {
+            sigterm.recv().await;
+        }
+        Err(_) => std::future::pending::<()>().await,
+    }
+}
+
+#[cfg(not(unix))]
+async fn terminate() {
+    std::future::pending::<()>().await;
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn args(line: &str) -> Vec<String> {
+        line.split_whitespace().map(str::to_owned).collect()
+    }
+
+    #[test]
+    fn defaults_match_simulator_md() {
+        assert_eq!(
+            parse(&args("certs")),
+            Ok(Command::Certs {
+                out: PathBuf::from("target/demo/certs")
+            })
+        );
+        assert_eq!(
+            parse(&args("simulator")),
+            Ok(Command::Simulator {
+                certs: PathBuf::from("target/demo/certs"),
+                rp_addr: "127.0.0.1:8443".parse().unwrap(),
+                admin_addr: "127.0.0.1:8444".parse().unwrap(),
+                watch_stdin: false,
+            })
+        );
+    }
+
+    #[test]
+    fn options_take_separate_or_inline_values() {
+        assert_eq!(
+            parse(&args("certs --out /tmp/x")),
+            Ok(Command::Certs {
+                out: PathBuf::from("/tmp/x")
+            })
+        );
+        assert_eq!(
+            parse(&args("certs --out=/tmp/x")),
+            Ok(Command::Certs {
+                out: PathBuf::from("/tmp/x")
+            })
+        );
+        assert_eq!(
+            parse(&args(
+                "simulator --rp-addr=127.0.0.1:0 --watch-stdin --admin-addr [::1]:0 --certs c"
+            )),
+            Ok(Command::Simulator {
+                certs: PathBuf::from("c"),
+                rp_addr: "127.0.0.1:0".parse().unwrap(),
+                admin_addr: "[::1]:0".parse().unwrap(),
+                watch_stdin: true,
+            })
+        );
+    }
+
+    #[test]
+    fn help_anywhere_prints_usage() {
+        for line in [
+            "help",
+            "--help",
+            "-h",
+            "certs --help",
+            "simulator --rp-addr x -h",
+        ] {
+            assert_eq!(parse(&args(line)), Ok(Command::Help), "{line}");
+        }
+    }
+
+    #[test]
+    fn bad_arguments_are_errors_not_panics() {
+        for line in [
+            "",
+            "frobnicate",
+            "certs --out",
+            "certs --out --out x",
+            "certs --out a --out b",
+            "certs --out=",
+            "certs stray",
+            "certs --certs x",
+            "simulator --rp-addr localhost",
+            "simulator --rp-addr 127.0.0.1",
+            "simulator --watch-stdin=yes",
+            "help me",
+        ] {
+            assert!(parse(&args(line)).is_err(), "{line:?} was accepted");
+        }
+    }
+}

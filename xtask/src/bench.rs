@@ -1,0 +1,16 @@
+//! `cargo xtask bench`: builds the measuring binary optimised and runs it. Figures are ratios against a baseline
+//! taken in the same run (machines are shared and noisy); the table also lands in `target/bench.md`.
+
+use crate::util::{self, Result, cargo};
+
+pub fn run() -> Result {
+    util::run(cargo().args([
+        "run",
+        "--release",
+        "--quiet",
+        "-p",
+        "legit-tests",
+        "--bin",
+        "bench",
+    ]))
+}

@@ -1,0 +1,187 @@
+//! `cargo xtask demo`: the whole local stack on one laptop. Installs what is missing, builds, makes the demo
+//! certificates, starts the BankID simulator, waits until it answers and prints where everything is.
+//!
+//! Stopping: the children stay in the terminal's process group, so Ctrl-C reaches them as it reaches xtask,
+//! and each shuts down by itself. xtask cannot catch SIGINT without `unsafe` (forbidden workspace-wide) or a
+//! crate, so it ends at once with the usual status 130. Nothing is left behind either way: the simulator also
+//! runs with `--watch-stdin` on a pipe that only xtask holds, so it stops whenever xtask goes (Ctrl-C, `kill`,
+//! even SIGKILL), and on an error xtask closes that pipe, waits briefly and kills what still runs.
+
+use std::io::{BufRead as _, BufReader, Write as _};
+use std::net::{SocketAddr, TcpListener, TcpStream};
+use std::path::Path;
+use std::process::{Command, Stdio};
+use std::time::{Duration, Instant};
+
+use crate::install;
+use crate::util::{self, Children, Result, cargo, spawn};
+
+const RP_ADDR: &str = "127.0.0.1:8443";
+const ADMIN_ADDR: &str = "127.0.0.1:8444";
+const CERTS_DIR: &str = "target/demo/certs";
+/// How long the simulator may take to answer after it started.
+const READY_TIMEOUT: Duration = Duration::from_secs(30);
+
+pub fn run() -> Result {
+    install::run()?;
+    util::run(cargo().args(["build", "-p", "legit-demo"]))?;
+    let bin = util::target_dir().join("debug").join(if cfg!(windows) {
+        "legit-demo.exe"
+    } else {
+        "legit-demo"
+    });
+
+    let rp_addr = parse_addr(RP_ADDR)?;
+    let admin_addr = parse_addr(ADMIN_ADDR)?;
+    for addr in [rp_addr, admin_addr] {
+        check_port_free(addr)?;
+    }
+
+    util::run(Command::new(&bin).args(["certs", "--out", CERTS_DIR]))?;
+
+    let mut children = Children::default();
+    let simulator = spawn(
+        Command::new(&bin)
+            .args([
+                "simulator",
+                "--certs",
+                CERTS_DIR,
+                "--rp-addr",
+                RP_ADDR,
+                "--admin-addr",
+                ADMIN_ADDR,
+            ])
+            .arg("--watch-stdin")
+            .stdin(Stdio::piped()),
+    )?;
+    children.push("the simulator", simulator);
+    wait_until_answers(admin_addr, "/admin/clock", &mut children)?;
+
+    let certs = Path::new(CERTS_DIR)
+        .canonicalize()
+        .unwrap_or_else(|_| Path::new(CERTS_DIR).to_owned());
+    let certs = certs.display();
+    println!(
+        "{}",
+        boxed(&[
+            "legit demo is running".to_owned(),
+            String::new(),
+            format!("BankID RP API (mTLS)   https://{rp_addr}/rp/v6.0/"),
+            format!("phone page, admin API  http://{admin_addr}/"),
+            format!("certificates           {certs}"),
+            "  pin as server root    ca.pem".to_owned(),
+            "  client certificate    rp.pem + rp.key, or rp.p12".to_owned(),
+            "  rp.p12 password       qwerty123".to_owned(),
+            String::new(),
+            "Ctrl-C stops everything.".to_owned(),
+        ])
+    );
+    children.wait_any()
+}
+
+fn parse_addr(addr: &str) -> Result<SocketAddr> {
+    addr.parse().map_err(|e| format!("bad address {addr}: {e}"))
+}
+
+/// Fails with a clear message when something already listens on `addr`.
+fn check_port_free(addr: SocketAddr) -> Result {
+    match TcpListener::bind(addr) {
+        Ok(_) => Ok(()),
+        Err(e) => Err(format!(
+            "cannot use {addr}: {e}. Is another `cargo xtask demo` (or legit-demo simulator) running? \
+             `ss -ltnp 'sport = :{}'` shows who holds the port.",
+            addr.port()
+        )),
+    }
+}
+
+/// Polls `GET path` on `addr` until it answers 200, failing early if a child exits.
+fn wait_until_answers(addr: SocketAddr, path: &str, children: &mut Children) -> Result {
+    let started = Instant::now();
+    loop {
+        if http_ok(addr, path) {
+            return Ok(());
+        }
+        if let Some((name, how)) = children.exited() {
+            let how = how.map_or_else(|e| e, |status| status.to_string());
+            return Err(format!(
+                "{name} exited before answering on http://{addr}{path} ({how})"
+            ));
+        }
+        if started.elapsed() > READY_TIMEOUT {
+            return Err(format!(
+                "http://{addr}{path} did not answer within {}s",
+                READY_TIMEOUT.as_secs()
+            ));
+        }
+        std::thread::sleep(Duration::from_millis(100));
+    }
+}
+
+/// One HTTP/1.1 request over a plain TcpStream: whether the status line says 200.
+fn http_ok(addr: SocketAddr, path: &str) -> bool {
+    let attempt = || -> std::io::Result<bool> {
+        let mut stream = TcpStream::connect_timeout(&addr, Duration::from_millis(500))?;
+        stream.set_read_timeout(Some(Duration::from_secs(2)))?;
+        stream.set_write_timeout(Some(Duration::from_secs(2)))?;
+        write!(
+            stream,
+            "GET {path} HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\n\r\n"
+        )?;
+        let mut status = String::new();
+        BufReader::new(stream).read_line(&mut status)?;
+        Ok(status.split_whitespace().nth(1) == Some("200"))
+    };
+    attempt().unwrap_or(false)
+}
+
+/// `lines` in a box drawn with Unicode box characters.
+fn boxed(lines: &[String]) -> String {
+    let width = lines.iter().map(|l| l.chars().count()).max().unwrap_or(0);
+    let rule = "─".repeat(width + 2);
+    let mut out = format!("┌{rule}┐\n");
+    for line in lines {
+        let pad = width - line.chars().count();
+        out.push_str(&format!("│ {line}{} │\n", " ".repeat(pad)));
+    }
+    out.push_str(&format!("└{rule}┘"));
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn box_lines_line_up() {
+        let text = boxed(&["a".to_owned(), "long line".to_owned()]);
+        let widths: Vec<usize> = text.lines().map(|l| l.chars().count()).collect();
+        assert_eq!(widths, [13, 13, 13, 13]);
+        assert!(text.contains("│ a         │"));
+    }
+
+    #[test]
+    fn a_taken_port_is_reported() {
+        let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+        let err = check_port_free(listener.local_addr().unwrap()).unwrap_err();
+        assert!(err.contains("running?"), "{err}");
+    }
+
+    #[test]
+    fn http_probe_reads_the_status_line() {
+        let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+        let addr = listener.local_addr().unwrap();
+        let server = std::thread::spawn(move || {
+            for answer in ["HTTP/1.1 200 OK\r\n\r\n", "HTTP/1.1 404 Not Found\r\n\r\n"] {
+                let (mut stream, _) = listener.accept().unwrap();
+                let mut request = String::new();
+                BufReader::new(&stream).read_line(&mut request).unwrap();
+                assert_eq!(request, "GET /admin/clock HTTP/1.1\r\n");
+                stream.write_all(answer.as_bytes()).unwrap();
+            }
+        });
+        assert!(http_ok(addr, "/admin/clock"));
+        assert!(!http_ok(addr, "/admin/clock"));
+        server.join().unwrap();
+    }
+}

@@ -1,0 +1,69 @@
+//! legit's project automation, run as `cargo xtask <task>` (an alias in `.cargo/config.toml`).
+//!
+//! Shaped like rust-analyzer's xtask: this file is one `match` over the tasks, each task lives in its own
+//! module, and the crate needs nothing beyond std. Every task runs from the project root, whatever the current
+//! folder, and drives cargo with the same cargo that started it.
+
+mod bench;
+mod demo;
+mod install;
+mod test;
+mod util;
+
+use std::process::ExitCode;
+
+const USAGE: &str = "\
+usage: cargo xtask <task>
+
+tasks:
+  install   Install what the other tasks need, only what is missing: the wasm32 target,
+            wasm-bindgen-cli (the version in Cargo.lock), Chromium + ChromeDriver and
+            zbar-tools (apt), npm packages.
+  demo      install, build, make the demo certificates and run the BankID simulator
+            until Ctrl-C; prints the URLs.
+  test      install, then cargo fmt --check, clippy -D warnings and cargo test, stopping
+            at the first failure; prints how long each step took.
+  bench     Measure the figures the budgets name (simulator latency per call, ...) side by
+            side in one run; prints a table and writes target/bench.md.
+  help      Print this text.
+";
+
+fn main() -> ExitCode {
+    let args: Vec<String> = std::env::args_os()
+        .skip(1)
+        .map(|a| a.to_string_lossy().into_owned())
+        .collect();
+    let (task, rest) = match args.split_first() {
+        Some((task, rest)) => (task.as_str(), rest),
+        None => ("help", &[][..]),
+    };
+    if let Some(extra) = rest.first() {
+        eprintln!("xtask: `{task}` takes no arguments, got {extra:?}\n\n{USAGE}");
+        return ExitCode::from(2);
+    }
+    if let Err(e) = util::enter_project_root() {
+        eprintln!("xtask: {e}");
+        return ExitCode::FAILURE;
+    }
+    let result = match task {
+        "install" => install::run(),
+        "demo" => demo::run(),
+        "test" => test::run(),
+        "bench" => bench::run(),
+        "help" | "-h" | "--help" => {
+            print!("{USAGE}");
+            Ok(())
+        }
+        other => {
+            eprintln!("xtask: unknown task {other:?}\n\n{USAGE}");
+            return ExitCode::from(2);
+        }
+    };
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("xtask: {e}");
+            ExitCode::FAILURE
+        }
+    }
+}
