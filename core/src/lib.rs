@@ -4,12 +4,14 @@
 //! so every rule is testable with plain `cargo test`. The crate compiles for native and wasm alike and
 //! depends on neither wasm-bindgen nor workers.
 
+pub mod api;
 pub mod bankid;
 pub mod date;
 pub mod email;
 pub mod personal_number;
 pub mod phone;
 pub mod qr;
+pub mod retry;
 pub mod rfa;
 
 pub use date::Date;

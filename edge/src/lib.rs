@@ -1,2 +1,22 @@
-//! legit's Cloudflare Worker. Its BankID relay, order objects and routes arrive with issue #4; until then the
-//! crate only reserves its place in the workspace.
+//! legit's Cloudflare Worker: the only holder of the BankID RP certificate. It starts BankID orders, runs
+//! one Durable Object per order that collects every 2 s and streams state and QR frames to viewers, and
+//! answers in the JSON types of `legit_core::api`.
+
+mod bankid;
+mod config;
+mod error;
+mod handlers;
+mod objects;
+mod router;
+mod sse;
+
+pub use objects::order::OrderObject;
+
+#[worker::event(fetch)]
+async fn fetch(
+    req: worker::Request,
+    env: worker::Env,
+    _ctx: worker::Context,
+) -> worker::Result<worker::Response> {
+    router::handle(req, env).await
+}

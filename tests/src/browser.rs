@@ -396,7 +396,7 @@ impl Driver {
         let addr = SocketAddr::from((Ipv4Addr::LOCALHOST, self.port));
         let deadline = Instant::now() + DRIVER_TIMEOUT;
         loop {
-            if TcpStream::connect_timeout(&addr, Duration::from_millis(200)).is_ok() {
+            if reports_ready(&addr) {
                 return Ok(());
             }
             if let Some(status) = self.child.try_wait()? {
@@ -502,4 +502,21 @@ impl Drop for Driver {
     fn drop(&mut self) {
         self.stop();
     }
+}
+
+/// Whether chromedriver answers `GET /status` with `"ready": true`. Accepting a TCP connection is not enough:
+/// under load it accepts before it serves, and resets the first session request.
+fn reports_ready(addr: &SocketAddr) -> bool {
+    use std::io::{Read as _, Write as _};
+    let Ok(mut stream) = TcpStream::connect_timeout(addr, Duration::from_millis(200)) else {
+        return false;
+    };
+    let _ = stream.set_read_timeout(Some(Duration::from_millis(500)));
+    let request = format!("GET /status HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\n\r\n");
+    if stream.write_all(request.as_bytes()).is_err() {
+        return false;
+    }
+    let mut answer = String::new();
+    let _ = stream.read_to_string(&mut answer);
+    answer.replace(' ', "").contains("\"ready\":true")
 }

@@ -8,6 +8,7 @@
 //! must see exactly what the simulator sent, including fields a typed parser would drop.
 
 pub mod browser;
+pub mod edge;
 use std::net::SocketAddr;
 use std::sync::LazyLock;
 use std::time::Duration;

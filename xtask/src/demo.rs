@@ -1,30 +1,38 @@
 //! `cargo xtask demo`: the whole local stack on one laptop. Installs what is missing, builds, makes the demo
-//! certificates, starts the BankID simulator, waits until it answers and prints where everything is.
+//! certificates, starts the BankID simulator and the edge Worker (in Miniflare, its mTLS binding pointed at the
+//! simulator), waits until both answer and prints where everything is.
 //!
 //! Stopping: the children stay in the terminal's process group, so Ctrl-C reaches them as it reaches xtask,
 //! and each shuts down by itself. xtask cannot catch SIGINT without `unsafe` (forbidden workspace-wide) or a
-//! crate, so it ends at once with the usual status 130. Nothing is left behind either way: the simulator also
-//! runs with `--watch-stdin` on a pipe that only xtask holds, so it stops whenever xtask goes (Ctrl-C, `kill`,
-//! even SIGKILL), and on an error xtask closes that pipe, waits briefly and kills what still runs.
+//! crate, so it ends at once with the usual status 130. Nothing is left behind either way: the simulator
+//! (`--watch-stdin`) and the edge launcher (`edge/local/run.mjs`) both stop when their stdin closes, a pipe that
+//! only xtask holds, so they stop whenever xtask goes (Ctrl-C, `kill`, even SIGKILL); on an error xtask closes
+//! those pipes, waits briefly and kills what still runs.
 
 use std::io::{BufRead as _, BufReader, Write as _};
 use std::net::{SocketAddr, TcpListener, TcpStream};
 use std::path::Path;
 use std::process::{Command, Stdio};
+use std::sync::mpsc;
 use std::time::{Duration, Instant};
 
-use crate::install;
 use crate::util::{self, Children, Result, cargo, spawn};
+use crate::{edge, install};
 
 const RP_ADDR: &str = "127.0.0.1:8443";
 const ADMIN_ADDR: &str = "127.0.0.1:8444";
+const EDGE_ADDR: &str = "127.0.0.1:8787";
 const CERTS_DIR: &str = "target/demo/certs";
+/// The edge's Durable Object storage, kept across demo runs.
+const EDGE_STATE_DIR: &str = "target/demo/edge-state";
 /// How long the simulator may take to answer after it started.
 const READY_TIMEOUT: Duration = Duration::from_secs(30);
 
 pub fn run() -> Result {
     install::run()?;
+    edge::check_node()?;
     util::run(cargo().args(["build", "-p", "legit-demo"]))?;
+    edge::build()?;
     let bin = util::target_dir().join("debug").join(if cfg!(windows) {
         "legit-demo.exe"
     } else {
@@ -33,7 +41,8 @@ pub fn run() -> Result {
 
     let rp_addr = parse_addr(RP_ADDR)?;
     let admin_addr = parse_addr(ADMIN_ADDR)?;
-    for addr in [rp_addr, admin_addr] {
+    let edge_addr = parse_addr(EDGE_ADDR)?;
+    for addr in [rp_addr, admin_addr, edge_addr] {
         check_port_free(addr)?;
     }
 
@@ -57,6 +66,20 @@ pub fn run() -> Result {
     children.push("the simulator", simulator);
     wait_until_answers(admin_addr, "/admin/clock", &mut children)?;
 
+    let mut launcher = spawn(
+        Command::new("node")
+            .arg(Path::new(edge::LOCAL_DIR).join("run.mjs"))
+            .args(["--port", &edge_addr.port().to_string()])
+            .args(["--certs", CERTS_DIR])
+            .args(["--bankid-base", &format!("https://{rp_addr}/rp/v6.0")])
+            .args(["--persist", EDGE_STATE_DIR])
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped()),
+    )?;
+    let ready = launcher_ready(&mut launcher);
+    children.push("the edge (Miniflare)", launcher);
+    let edge_url = wait_for_ready(&ready, &mut children)?;
+
     let certs = Path::new(CERTS_DIR)
         .canonicalize()
         .unwrap_or_else(|_| Path::new(CERTS_DIR).to_owned());
@@ -68,6 +91,7 @@ pub fn run() -> Result {
             String::new(),
             format!("BankID RP API (mTLS)   https://{rp_addr}/rp/v6.0/"),
             format!("phone page, admin API  http://{admin_addr}/"),
+            format!("edge API               {edge_url}"),
             format!("certificates           {certs}"),
             "  pin as server root    ca.pem".to_owned(),
             "  client certificate    rp.pem + rp.key, or rp.p12".to_owned(),
@@ -92,6 +116,52 @@ fn check_port_free(addr: SocketAddr) -> Result {
              `ss -ltnp 'sport = :{}'` shows who holds the port.",
             addr.port()
         )),
+    }
+}
+
+/// Reads the launcher's stdout on a thread: its `ready http://…` line is sent on the returned channel, and
+/// anything else it prints is passed on (stdout must be drained, or a chatty child would block).
+fn launcher_ready(child: &mut std::process::Child) -> mpsc::Receiver<String> {
+    let (tx, rx) = mpsc::channel();
+    if let Some(stdout) = child.stdout.take() {
+        std::thread::spawn(move || {
+            for line in BufReader::new(stdout)
+                .lines()
+                .map_while(std::result::Result::ok)
+            {
+                match line.strip_prefix("ready ") {
+                    Some(url) => {
+                        let _ = tx.send(url.trim().to_owned());
+                    }
+                    None => println!("{line}"),
+                }
+            }
+        });
+    }
+    rx
+}
+
+/// Waits for the edge launcher's `ready` line, failing early if a child exits.
+fn wait_for_ready(ready: &mpsc::Receiver<String>, children: &mut Children) -> Result<String> {
+    let started = Instant::now();
+    loop {
+        match ready.recv_timeout(Duration::from_millis(100)) {
+            Ok(url) => return Ok(url),
+            Err(mpsc::RecvTimeoutError::Disconnected) => {
+                return Err("the edge launcher closed its stdout before it was ready".to_owned());
+            }
+            Err(mpsc::RecvTimeoutError::Timeout) => {}
+        }
+        if let Some((name, how)) = children.exited() {
+            let how = how.map_or_else(|e| e, |status| status.to_string());
+            return Err(format!("{name} exited before it was ready ({how})"));
+        }
+        if started.elapsed() > READY_TIMEOUT {
+            return Err(format!(
+                "the edge did not say `ready` within {}s",
+                READY_TIMEOUT.as_secs()
+            ));
+        }
     }
 }
 

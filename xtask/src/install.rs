@@ -2,6 +2,7 @@
 //! what is missing or outdated is installed, so a second run does nothing and takes well under a second.
 //! The toolchain notes behind each choice are in `shared/TOOLCHAIN.md`.
 
+use std::ffi::OsString;
 use std::fs;
 use std::path::{Path, PathBuf};
 use std::process::Command;
@@ -11,8 +12,11 @@ use crate::util::{self, Result, cargo, format_duration, is_executable, on_path, 
 
 const WASM_TARGET: &str = "wasm32-unknown-unknown";
 
-/// Where project-local tools are installed (`cargo install --root`), under the target folder.
+/// Project-local tools under the target folder (the stock client's virtualenv).
 const TOOLS_DIR: &str = "tools";
+
+/// worker-build when Cargo.lock has no `worker` yet. It must stay on the `worker` crate's minor (TOOLCHAIN.md).
+const DEFAULT_WORKER_BUILD: &str = "0.8.7";
 
 /// Debian packages: each with the file whose absence means it must be installed.
 const APT_PACKAGES: &[(&str, Need)] = &[
@@ -23,7 +27,8 @@ const APT_PACKAGES: &[(&str, Need)] = &[
 
 /// Project folders that may hold a `package.json`; `npm ci` runs in each one that does. One line per folder.
 const NPM_FOLDERS: &[&str] = &[
-    // "tests/e2e",
+    // Miniflare (runs the Worker locally), binaryen's wasm-opt and esbuild (used by worker-build).
+    "edge/local",
 ];
 
 /// How to tell that a package is present.
@@ -45,7 +50,13 @@ pub fn run() -> Result {
     let started = Instant::now();
     println!("xtask install: checking what is missing");
     wasm_target()?;
-    wasm_bindgen_cli()?;
+    let lock = read_lock()?;
+    if let Some(tool) = CargoTool::wasm_bindgen(&lock)? {
+        tool.ensure()?;
+    } else {
+        println!("  ok  wasm-bindgen-cli not needed (no wasm-bindgen in Cargo.lock)");
+    }
+    CargoTool::worker_build(&lock)?.ensure()?;
     apt_packages()?;
     npm_packages()?;
     stock_client_venv()?;
@@ -56,9 +67,20 @@ pub fn run() -> Result {
     Ok(())
 }
 
-/// The path of a tool installed by [`wasm_bindgen_cli`] (for later tasks: wasm tests, widget builds).
-pub fn tool_path(name: &str) -> PathBuf {
-    util::target_dir().join(TOOLS_DIR).join("bin").join(name)
+/// The path of a binary installed by `cargo install` for later tasks: `wasm-bindgen` (and the other binaries
+/// of wasm-bindgen-cli) or `worker-build`, in the versions Cargo.lock asks for. It may not be installed yet:
+/// [`run`] installs it.
+pub fn tool_path(name: &str) -> Result<PathBuf> {
+    let lock = read_lock()?;
+    let tool = match name {
+        "wasm-bindgen" | "wasm-bindgen-test-runner" | "wasm2es6js" => {
+            CargoTool::wasm_bindgen(&lock)?
+                .ok_or_else(|| format!("{name} is not needed: Cargo.lock has no wasm-bindgen"))?
+        }
+        "worker-build" | "worker-codegen" => CargoTool::worker_build(&lock)?,
+        other => return Err(format!("{other} is not a tool xtask installs")),
+    };
+    Ok(tool.bin_dir()?.join(name))
 }
 
 fn wasm_target() -> Result {
@@ -72,61 +94,174 @@ fn wasm_target() -> Result {
     util::run(Command::new("rustup").args(["target", "add", WASM_TARGET]))
 }
 
-/// wasm-bindgen-cli at exactly the version of the `wasm-bindgen` crate in Cargo.lock (the CLI refuses any
-/// other), installed under `target/tools`. Nothing to do while the lock has no `wasm-bindgen`.
-fn wasm_bindgen_cli() -> Result {
+// --- Tools installed with `cargo install` ---
+
+/// A crate's binaries at an exact version, installed with `cargo install --root` into a per-user cache shared
+/// by every clone on the machine: `${XDG_CACHE_HOME:-$HOME/.cache}/legit/tools/<crate>-<version>/`. Compiling
+/// them takes minutes (wasm-bindgen-cli ~5, worker-build up to 16 in release), so CI's fresh clones must not
+/// redo it; a version in its own folder is never changed, only added.
+struct CargoTool {
+    krate: &'static str,
+    version: String,
+    /// The binary whose `--version` output proves the install.
+    bin: &'static str,
+    /// `cargo install --debug`: for tools that only drive a build, where their own speed does not matter but
+    /// compiling them in release takes far longer.
+    debug: bool,
+}
+
+impl CargoTool {
+    /// wasm-bindgen-cli at exactly the version of the `wasm-bindgen` crate in Cargo.lock (the CLI refuses any
+    /// other); `None` while the lock has no `wasm-bindgen`.
+    fn wasm_bindgen(lock: &str) -> Result<Option<CargoTool>> {
+        let version = match locked_versions(lock, "wasm-bindgen").as_slice() {
+            [] => return Ok(None),
+            [version] => version.clone(),
+            several => {
+                return Err(format!(
+                    "Cargo.lock has several wasm-bindgen versions ({}); the CLI must match exactly one: \
+                     unify them (cargo update -p wasm-bindgen)",
+                    several.join(", ")
+                ));
+            }
+        };
+        Ok(Some(CargoTool {
+            krate: "wasm-bindgen-cli",
+            version,
+            bin: "wasm-bindgen",
+            debug: false,
+        }))
+    }
+
+    /// worker-build at the version of the `worker` crate in Cargo.lock (both must share a minor; the same
+    /// version is the simplest way to hold that), or [`DEFAULT_WORKER_BUILD`] before the edge uses `worker`.
+    fn worker_build(lock: &str) -> Result<CargoTool> {
+        let version = match locked_versions(lock, "worker").as_slice() {
+            [] => DEFAULT_WORKER_BUILD.to_owned(),
+            [version] => version.clone(),
+            several => {
+                return Err(format!(
+                    "Cargo.lock has several worker versions ({}); worker-build must match one",
+                    several.join(", ")
+                ));
+            }
+        };
+        Ok(CargoTool {
+            krate: "worker-build",
+            version,
+            bin: "worker-build",
+            debug: WORKER_BUILD_DEBUG,
+        })
+    }
+
+    /// `<cache>/<crate>-<version>`, the `--root` of this install.
+    fn root(&self) -> Result<PathBuf> {
+        Ok(tools_cache()?.join(format!("{}-{}", self.krate, self.version)))
+    }
+
+    fn bin_dir(&self) -> Result<PathBuf> {
+        Ok(self.root()?.join("bin"))
+    }
+
+    /// Whether `bin --version` names exactly this version (`wasm-bindgen 0.2.130`, or `0.8.7` alone).
+    fn installed_in(&self, root: &Path) -> bool {
+        probe(Command::new(root.join("bin").join(self.bin)).arg("--version"))
+            .is_some_and(|out| out.split_whitespace().any(|word| word == self.version))
+    }
+
+    /// Installs the tool unless the cache already holds it. `cargo install` fills a private folder next to
+    /// the final one, which is then renamed into place: an interrupted install leaves nothing half-made
+    /// behind, and two clones installing at once both end with a good copy.
+    fn ensure(&self) -> Result {
+        let root = self.root()?;
+        let name = format!("{} {}", self.krate, self.version);
+        if self.installed_in(&root) {
+            println!("  ok  {name} ({})", root.display());
+            return Ok(());
+        }
+        println!(
+            "  {name}: not in the cache yet, compiling it once for every clone on this machine (minutes)"
+        );
+        let parent = root.parent().ok_or("tools cache has no parent folder")?;
+        fs::create_dir_all(parent)
+            .map_err(|e| format!("cannot create {}: {e}", parent.display()))?;
+        let staging = parent.join(format!(
+            ".{}-{}.{}.partial",
+            self.krate,
+            self.version,
+            std::process::id()
+        ));
+        let _ = fs::remove_dir_all(&staging);
+        let mut install = cargo();
+        // No `--locked`: the tools' own lock files want a newer rustc than ours (TOOLCHAIN.md).
+        install
+            .args(["install", self.krate, "--version", &self.version, "--root"])
+            .arg(&staging);
+        if self.debug {
+            // Without debug info: a quarter of the size on disk, and less to link.
+            install
+                .arg("--debug")
+                .env("CARGO_PROFILE_DEV_DEBUG", "false");
+        }
+        let result = util::run(&mut install).and_then(|()| {
+            if self.installed_in(&staging) {
+                Ok(())
+            } else {
+                Err(format!(
+                    "{name} was installed but `{} --version` does not say {}",
+                    self.bin, self.version
+                ))
+            }
+        });
+        if let Err(e) = result {
+            let _ = fs::remove_dir_all(&staging);
+            return Err(e);
+        }
+        if self.installed_in(&root) {
+            // Another clone finished first.
+            let _ = fs::remove_dir_all(&staging);
+        } else {
+            let _ = fs::remove_dir_all(&root);
+            fs::rename(&staging, &root).map_err(|e| {
+                format!(
+                    "cannot move {} to {}: {e}",
+                    staging.display(),
+                    root.display()
+                )
+            })?;
+        }
+        println!("  ok  {name} ({})", root.display());
+        Ok(())
+    }
+}
+
+/// worker-build is compiled with `--debug`: it only drives cargo, wasm-bindgen, wasm-opt and esbuild, so its own
+/// speed does not matter, and on a 2-core machine its release build took 16 min wall / 419 s CPU against 4 min
+/// / 151 s for debug (measured 2026-11-23, worker-build 0.8.7, both on a busy machine).
+const WORKER_BUILD_DEBUG: bool = true;
+
+/// `${XDG_CACHE_HOME:-$HOME/.cache}/legit/tools`.
+fn tools_cache() -> Result<PathBuf> {
+    tools_cache_from(std::env::var_os("XDG_CACHE_HOME"), std::env::var_os("HOME"))
+}
+
+/// [`tools_cache`] for given values of `XDG_CACHE_HOME` and `HOME`. A relative or empty `XDG_CACHE_HOME` is
+/// ignored, as the XDG base directory spec says.
+fn tools_cache_from(xdg_cache_home: Option<OsString>, home: Option<OsString>) -> Result<PathBuf> {
+    let absolute = |value: Option<OsString>| value.map(PathBuf::from).filter(|p| p.is_absolute());
+    let cache = absolute(xdg_cache_home)
+        .or_else(|| absolute(home).map(|home| home.join(".cache")))
+        .ok_or("neither XDG_CACHE_HOME nor HOME is an absolute path: nowhere to cache tools")?;
+    Ok(cache.join("legit").join("tools"))
+}
+
+/// Cargo.lock's text, generating the lock first when the clone has none.
+fn read_lock() -> Result<String> {
     let lock_path = Path::new("Cargo.lock");
     if !lock_path.exists() {
         util::run(cargo().arg("generate-lockfile"))?;
     }
-    let lock = fs::read_to_string(lock_path).map_err(|e| format!("cannot read Cargo.lock: {e}"))?;
-    let version = match locked_versions(&lock, "wasm-bindgen").as_slice() {
-        [] => {
-            println!("  ok  wasm-bindgen-cli not needed (no wasm-bindgen in Cargo.lock)");
-            return Ok(());
-        }
-        [version] => version.clone(),
-        several => {
-            return Err(format!(
-                "Cargo.lock has several wasm-bindgen versions ({}); the CLI must match exactly one: \
-                 unify them (cargo update -p wasm-bindgen)",
-                several.join(", ")
-            ));
-        }
-    };
-    let bin = tool_path("wasm-bindgen");
-    let current = probe(Command::new(&bin).arg("--version"));
-    // `wasm-bindgen 0.2.100` (newer versions may add a commit hash after it).
-    if current
-        .as_deref()
-        .and_then(|out| out.split_whitespace().nth(1))
-        == Some(version.as_str())
-    {
-        println!("  ok  wasm-bindgen-cli {version} ({})", bin.display());
-        return Ok(());
-    }
-    match &current {
-        Some(out) => println!(
-            "  wasm-bindgen-cli: found `{}`, Cargo.lock wants {version}",
-            out.trim()
-        ),
-        None => println!(
-            "  wasm-bindgen-cli {version}: not installed yet (compiling it takes a few minutes)"
-        ),
-    }
-    let root = util::target_dir().join(TOOLS_DIR);
-    // No `--locked`: the CLI's own lock file wants a newer rustc than ours (TOOLCHAIN.md).
-    util::run(
-        cargo()
-            .args([
-                "install",
-                "wasm-bindgen-cli",
-                "--version",
-                &version,
-                "--root",
-            ])
-            .arg(&root),
-    )
+    fs::read_to_string(lock_path).map_err(|e| format!("cannot read Cargo.lock: {e}"))
 }
 
 /// Every version of the package `name` in a Cargo.lock.
@@ -329,6 +464,51 @@ version = "0.2.99"
         assert_eq!(locked_versions(LOCK, "wasm-bindgen"), ["0.2.100"]);
         assert_eq!(locked_versions(LOCK, "wasm-bindgen-macro"), ["0.2.99"]);
         assert!(locked_versions(LOCK, "leptos").is_empty());
+    }
+
+    #[test]
+    fn tools_are_cached_per_user_per_version() {
+        let cache = |xdg: Option<&str>, home: Option<&str>| {
+            tools_cache_from(xdg.map(Into::into), home.map(Into::into))
+        };
+        assert_eq!(
+            cache(Some("/xdg"), Some("/home/me")).unwrap(),
+            Path::new("/xdg/legit/tools")
+        );
+        assert_eq!(
+            cache(None, Some("/home/me")).unwrap(),
+            Path::new("/home/me/.cache/legit/tools")
+        );
+        assert_eq!(
+            cache(Some("relative"), Some("/home/me")).unwrap(),
+            Path::new("/home/me/.cache/legit/tools"),
+            "a relative XDG_CACHE_HOME is ignored"
+        );
+        assert!(cache(Some(""), None).is_err());
+
+        let lock = format!("{LOCK}\n[[package]]\nname = \"worker\"\nversion = \"0.8.9\"\n");
+        let worker_build = CargoTool::worker_build(&lock).unwrap();
+        assert_eq!(
+            (worker_build.krate, worker_build.version.as_str()),
+            ("worker-build", "0.8.9")
+        );
+        assert!(
+            worker_build
+                .root()
+                .unwrap()
+                .ends_with("legit/tools/worker-build-0.8.9")
+        );
+        assert_eq!(
+            CargoTool::worker_build(LOCK).unwrap().version,
+            DEFAULT_WORKER_BUILD,
+            "no worker in the lock yet"
+        );
+        let bindgen = CargoTool::wasm_bindgen(LOCK).unwrap().unwrap();
+        assert_eq!(
+            (bindgen.krate, bindgen.version.as_str()),
+            ("wasm-bindgen-cli", "0.2.100")
+        );
+        assert!(CargoTool::wasm_bindgen("").unwrap().is_none());
     }
 
     #[test]

@@ -6,6 +6,7 @@
 
 mod bench;
 mod demo;
+mod edge;
 mod install;
 mod test;
 mod util;
@@ -17,12 +18,15 @@ usage: cargo xtask <task>
 
 tasks:
   install   Install what the other tasks need, only what is missing: the wasm32 target,
-            wasm-bindgen-cli (the version in Cargo.lock), Chromium + ChromeDriver and
-            zbar-tools (apt), npm packages.
-  demo      install, build, make the demo certificates and run the BankID simulator
-            until Ctrl-C; prints the URLs.
-  test      install, then cargo fmt --check, clippy -D warnings and cargo test, stopping
-            at the first failure; prints how long each step took.
+            wasm-bindgen-cli and worker-build (the versions in Cargo.lock, compiled once per
+            machine into ~/.cache/legit/tools), Chromium + ChromeDriver and zbar-tools (apt),
+            npm packages (edge/local: Miniflare, wasm-opt, esbuild).
+  demo      install, build, make the demo certificates, run the BankID simulator and the
+            edge Worker in Miniflare until Ctrl-C; prints the URLs.
+  edge      Build the edge Worker into edge/build/ (worker-build --release, with the
+            tools `install` put in place; nothing is downloaded).
+  test      install, then cargo fmt --check, clippy -D warnings, build the edge Worker and
+            cargo test, stopping at the first failure; prints how long each step took.
   bench     Measure the figures the budgets name (simulator latency per call, ...) side by
             side in one run; prints a table and writes target/bench.md.
   help      Print this text.
@@ -48,6 +52,7 @@ fn main() -> ExitCode {
     let result = match task {
         "install" => install::run(),
         "demo" => demo::run(),
+        "edge" => edge::build(),
         "test" => test::run(),
         "bench" => bench::run(),
         "help" | "-h" | "--help" => {

@@ -4,8 +4,8 @@
 
 use std::time::{Duration, Instant};
 
-use crate::install;
 use crate::util::{self, Result, cargo, display, format_duration};
+use crate::{edge, install};
 
 /// One step: a name for the summary and what it does.
 struct Step {
@@ -16,6 +16,8 @@ struct Step {
 enum Action {
     Install,
     Cargo(&'static [&'static str]),
+    /// Build the edge Worker, which the end-to-end tests run in Miniflare.
+    Edge,
 }
 
 fn steps() -> Vec<Step> {
@@ -40,6 +42,10 @@ fn steps() -> Vec<Step> {
             ]),
         },
         Step {
+            name: "edge",
+            action: Action::Edge,
+        },
+        Step {
             name: "test",
             action: Action::Cargo(&["test", "--workspace"]),
         },
@@ -55,6 +61,7 @@ pub fn run() -> Result {
         println!("\n== {} ==", step.name);
         let result = match step.action {
             Action::Install => install::run(),
+            Action::Edge => edge::build(),
             Action::Cargo(args) => {
                 let mut cmd = cargo();
                 cmd.args(args);
@@ -111,6 +118,7 @@ mod tests {
         assert!(text.contains("install    ok"), "{text}");
         assert!(text.contains("fmt        FAILED"), "{text}");
         assert!(text.contains("clippy     not run"), "{text}");
+        assert!(text.contains("edge       not run"), "{text}");
         assert!(text.contains("test       not run"), "{text}");
         assert!(text.contains("total"), "{text}");
     }

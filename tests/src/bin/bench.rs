@@ -105,7 +105,10 @@ async fn main() {
         );
     }
     println!("\nSimulator latency per call (loopback, one client, sequential):\n\n{table}");
-    let out = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../target/bench.md");
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        .parent()
+        .unwrap_or(std::path::Path::new("."));
+    let out = root.join("target/bench.md");
     match std::fs::write(&out, format!("# cargo xtask bench\n\n{table}")) {
         Ok(()) => println!("written to {}", out.display()),
         Err(e) => eprintln!("could not write {}: {e}", out.display()),

@@ -1,0 +1,3 @@
+//! Durable Objects: one file each.
+
+pub mod order;

@@ -1,0 +1,372 @@
+//! `OrderObject`: one Durable Object per order, named by the edge's order id.
+//!
+//! It owns the order's BankID secrets (orderRef, QR token and secret), runs the collect loop from its
+//! alarm and pushes every change to the order's viewers over SSE. Whatever the number of viewers, BankID
+//! sees one collect per 2 s, because only the alarm collects. The whole state is one storage record, so
+//! after eviction or a runtime restart the next (overdue) alarm carries on from storage; only the open
+//! streams are lost, and viewers reconnect.
+//!
+//! Concurrency: the object handles one event at a time except while awaiting BankID, when a `cancel` or
+//! a viewer can come in. After every BankID call the record is read again, so a concurrent cancel wins.
+
+use std::cell::RefCell;
+
+use futures_channel::mpsc::{UnboundedSender, unbounded};
+use futures_util::StreamExt;
+use legit_core::api::{FailReason, OrderEvent, OrderKind};
+use legit_core::retry::{AfterFailure, CollectLoop, RESULT_RETENTION_MS};
+use serde::{Deserialize, Serialize};
+use worker::{
+    DurableObject, Env, Headers, Method, Request, RequestInit, Response, State, console_log,
+    console_warn, durable_object,
+};
+
+// `#[durable_object]` expands to `#[wasm_bindgen]` code that names the crate unqualified.
+#[allow(unused_imports)]
+use worker::wasm_bindgen;
+
+use crate::bankid::{BankId, QrSecrets};
+use crate::config::{self, Config};
+use crate::error::ApiError;
+use crate::sse;
+
+/// Storage key of the order's record. One key written whole, so a reader never sees half an update.
+const RECORD: &str = "order";
+/// A Worker-to-object request needs an absolute URL; the object only looks at the path.
+const INTERNAL_ORIGIN: &str = "https://order.internal";
+
+/// What the Worker hands the object once BankID accepted the order.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct StartOrder {
+    pub order_id: String,
+    pub kind: OrderKind,
+    pub order_ref: String,
+    /// auth/sign only.
+    pub qr: Option<QrSecrets>,
+    /// The 12-digit number the order was started for; the completion must match it.
+    pub personal_number: Option<String>,
+    /// Unix ms when BankID's start answer arrived (qrTime 0).
+    pub started_ms: u64,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct Record {
+    order: StartOrder,
+    schedule: CollectLoop,
+    event: OrderEvent,
+    /// Set when the order reached a final state; storage is erased [`RESULT_RETENTION_MS`] later.
+    ended_ms: Option<u64>,
+}
+
+// ---------------------------------------------------------------- the Worker's side
+
+/// Creates the object for a started order.
+pub async fn start(env: &Env, order: &StartOrder) -> Result<(), ApiError> {
+    let body = serde_json::to_string(order)?;
+    call(env, &order.order_id, Method::Post, "/start", Some(body)).await?;
+    Ok(())
+}
+
+/// The order's SSE stream, as the object produces it.
+pub async fn events(env: &Env, order_id: &str) -> Result<Response, ApiError> {
+    call(env, order_id, Method::Get, "/events", None).await
+}
+
+/// Cancels the order; answers the final event as JSON.
+pub async fn cancel(env: &Env, order_id: &str) -> Result<Response, ApiError> {
+    call(env, order_id, Method::Post, "/cancel", None).await
+}
+
+async fn call(
+    env: &Env,
+    order_id: &str,
+    method: Method,
+    path: &str,
+    body: Option<String>,
+) -> Result<Response, ApiError> {
+    let mut init = RequestInit::new();
+    init.with_method(method);
+    if let Some(body) = body {
+        init.with_body(Some(body.into()));
+    }
+    let req = Request::new_with_init(&format!("{INTERNAL_ORIGIN}{path}"), &init)?;
+    let stub = env.durable_object(config::ORDER)?.get_by_name(order_id)?;
+    let resp = stub.fetch_with_request(req).await?;
+    match resp.status_code() {
+        200..=299 => Ok(resp),
+        404 => Err(ApiError::UnknownOrder),
+        status => Err(ApiError::Runtime(format!(
+            "order object answered {status} to {path}"
+        ))),
+    }
+}
+
+// ---------------------------------------------------------------- the object
+
+#[durable_object]
+pub struct OrderObject {
+    state: State,
+    env: Env,
+    /// Open SSE streams. Dropping a sender ends its stream.
+    viewers: RefCell<Vec<UnboundedSender<Vec<u8>>>>,
+}
+
+impl DurableObject for OrderObject {
+    fn new(state: State, env: Env) -> Self {
+        Self {
+            state,
+            env,
+            viewers: RefCell::new(Vec::new()),
+        }
+    }
+
+    async fn fetch(&self, mut req: Request) -> worker::Result<Response> {
+        let result = match (req.method(), req.path().as_str()) {
+            (Method::Post, "/start") => match req.text().await {
+                Ok(body) => self.on_start(&body).await,
+                Err(e) => Err(e.into()),
+            },
+            (Method::Get, "/events") => self.on_events().await,
+            (Method::Post, "/cancel") => self.on_cancel().await,
+            _ => Err(ApiError::NotFound),
+        };
+        result.or_else(ApiError::into_response)
+    }
+
+    async fn alarm(&self) -> worker::Result<Response> {
+        match self.tick().await {
+            Ok(()) => Response::empty(),
+            // An error makes the runtime retry the alarm with back-off, which is what a storage hiccup needs.
+            Err(e) => Err(worker::Error::RustError(e.to_string())),
+        }
+    }
+}
+
+impl OrderObject {
+    async fn on_start(&self, body: &str) -> Result<Response, ApiError> {
+        let order: StartOrder = serde_json::from_str(body)?;
+        if self.load().await?.is_some() {
+            return Err(ApiError::Runtime("order object started twice".into()));
+        }
+        let now = now_ms();
+        let record = Record {
+            schedule: CollectLoop::new(order.started_ms),
+            event: OrderEvent::started(&order.order_id, order.kind),
+            order,
+            ended_ms: None,
+        };
+        self.save(&record).await?;
+        let wake = record.schedule.next_wake_ms(now, record.event.shows_qr());
+        self.arm(wake, now).await?;
+        Ok(Response::empty()?.with_status(201))
+    }
+
+    async fn on_events(&self) -> Result<Response, ApiError> {
+        let Some(record) = self.load().await? else {
+            return Err(ApiError::UnknownOrder);
+        };
+        let (tx, rx) = unbounded::<Vec<u8>>();
+        // The stored state first, so a viewer that connects late (or reconnects) is at once up to date.
+        let _ = tx.unbounded_send(sse::state_frame(&record.event));
+        if record.ended_ms.is_none() {
+            let now = now_ms();
+            if let Some(frame) = qr_frame(&record, now) {
+                let _ = tx.unbounded_send(frame);
+            }
+            self.viewers.borrow_mut().push(tx);
+            // Belt and braces: a pending order must have an alarm, or its viewers would wait forever.
+            if self.state.storage().get_alarm().await?.is_none() {
+                self.arm(now, now).await?;
+            }
+        }
+        let headers = Headers::new();
+        headers.set("Content-Type", "text/event-stream")?;
+        headers.set("Cache-Control", "no-cache")?;
+        Ok(Response::from_stream(rx.map(Ok::<Vec<u8>, worker::Error>))?.with_headers(headers))
+    }
+
+    async fn on_cancel(&self) -> Result<Response, ApiError> {
+        let Some(record) = self.load().await? else {
+            return Err(ApiError::UnknownOrder);
+        };
+        if record.ended_ms.is_some() {
+            return Ok(Response::from_json(&record.event)?);
+        }
+        let config = Config::from_env(&self.env)?;
+        match BankId::new(&self.env, &config)?
+            .cancel(&record.order.order_ref)
+            .await
+        {
+            // invalidParameters: the order already ended at BankID; ending it here is all that is left.
+            Err(e) if !e.is_invalid_parameters() => {
+                console_warn!("order {}: cancel at BankID failed: {e}", short(&record));
+            }
+            _ => {}
+        }
+        // The alarm may have finished the order while we waited; then its result stands.
+        let Some(mut record) = self.load().await? else {
+            return Err(ApiError::UnknownOrder);
+        };
+        if record.ended_ms.is_none() {
+            let o = &record.order;
+            record.event = OrderEvent::failed(
+                &o.order_id,
+                o.kind,
+                FailReason::Cancelled,
+                record.event.collects,
+            );
+            record = self.finish(record, now_ms()).await?;
+        }
+        Ok(Response::from_json(&record.event)?)
+    }
+
+    /// One wake-up: a QR frame if one is showing, a collect if one is due, then the next alarm.
+    async fn tick(&self) -> Result<(), ApiError> {
+        let now = now_ms();
+        let Some(mut record) = self.load().await? else {
+            return Ok(());
+        };
+        if let Some(ended) = record.ended_ms {
+            let erase_at = ended + RESULT_RETENTION_MS;
+            if now >= erase_at {
+                self.viewers.borrow_mut().clear();
+                self.state.storage().delete_all().await?;
+            } else {
+                self.arm(erase_at, now).await?;
+            }
+            return Ok(());
+        }
+        if let Some(frame) = qr_frame(&record, now) {
+            self.broadcast(&frame);
+        }
+        if record.schedule.collect_due(now) {
+            record.schedule.mark_collected(now);
+            let collects = record.event.collects + 1;
+            let config = Config::from_env(&self.env)?;
+            let answer = BankId::new(&self.env, &config)?
+                .collect(&record.order.order_ref)
+                .await;
+            // A cancel may have ended the order while we waited for BankID; its result stands.
+            match self.load().await? {
+                Some(current) if current.ended_ms.is_none() => {}
+                _ => return Ok(()),
+            }
+            let o = &record.order;
+            let next = match answer {
+                Ok(answer) => {
+                    record.schedule.on_success();
+                    OrderEvent::from_collect(
+                        &o.order_id,
+                        o.kind,
+                        o.personal_number.as_deref(),
+                        &answer,
+                        collects,
+                    )
+                }
+                Err(e) => {
+                    console_warn!("order {}: collect failed: {e}", short(&record));
+                    match record.schedule.on_failure(e.is_transient()) {
+                        AfterFailure::Retry => OrderEvent {
+                            collects,
+                            ..record.event.clone()
+                        },
+                        AfterFailure::Fail(reason) => {
+                            OrderEvent::failed(&o.order_id, o.kind, reason, collects)
+                        }
+                    }
+                }
+            };
+            let changed = !next.same_state(&record.event);
+            record.event = next;
+            if record.event.is_final() {
+                self.finish(record, now).await?;
+                return Ok(());
+            }
+            self.save(&record).await?;
+            self.broadcast(&if changed {
+                sse::state_frame(&record.event)
+            } else {
+                sse::keep_alive()
+            });
+        }
+        let wake = record.schedule.next_wake_ms(now, record.event.shows_qr());
+        self.arm(wake, now).await
+    }
+
+    /// Stores a final state, tells every viewer and ends their streams, and schedules erasure. The
+    /// BankID secrets and the asked-for number are dropped now: nothing needs them any more.
+    async fn finish(&self, mut record: Record, now: u64) -> Result<Record, ApiError> {
+        record.ended_ms = Some(now);
+        record.order.qr = None;
+        record.order.personal_number = None;
+        record.order.order_ref.clear();
+        self.save(&record).await?;
+        self.broadcast(&sse::state_frame(&record.event));
+        self.viewers.borrow_mut().clear();
+        self.arm(now + RESULT_RETENTION_MS, now).await?;
+        let e = &record.event;
+        console_log!(
+            "order {} ({}) ended: {:?} hint={} error={} after {} collects",
+            short(&record),
+            e.kind.as_str(),
+            e.status,
+            e.hint_code.as_deref().unwrap_or("-"),
+            e.error_code.as_deref().unwrap_or("-"),
+            e.collects
+        );
+        Ok(record)
+    }
+
+    fn broadcast(&self, frame: &[u8]) {
+        // A failed send means the viewer went away; forget it.
+        self.viewers
+            .borrow_mut()
+            .retain(|tx| tx.unbounded_send(frame.to_vec()).is_ok());
+    }
+
+    async fn load(&self) -> Result<Option<Record>, ApiError> {
+        // Stored as a JSON string rather than a structured-clone object, so the format is serde's alone.
+        match self.state.storage().get::<String>(RECORD).await? {
+            Some(text) => Ok(Some(serde_json::from_str(&text)?)),
+            None => Ok(None),
+        }
+    }
+
+    async fn save(&self, record: &Record) -> Result<(), ApiError> {
+        let text = serde_json::to_string(record)?;
+        self.state.storage().put(RECORD, text).await?;
+        Ok(())
+    }
+
+    async fn arm(&self, wake_ms: u64, now_ms: u64) -> Result<(), ApiError> {
+        let offset = i64::try_from(wake_ms.saturating_sub(now_ms)).unwrap_or(i64::MAX);
+        self.state.storage().set_alarm(offset).await?;
+        Ok(())
+    }
+}
+
+/// The QR frame for this second, while the order waits for a scan.
+fn qr_frame(record: &Record, now: u64) -> Option<Vec<u8>> {
+    let secrets = record
+        .order
+        .qr
+        .as_ref()
+        .filter(|_| record.event.shows_qr())?;
+    let qr_time = record.schedule.qr_time(now);
+    Some(sse::qr_frame(legit_core::qr::payload(
+        &secrets.qr_start_token,
+        &secrets.qr_start_secret,
+        qr_time,
+    )))
+}
+
+/// The first 8 hex digits of the order id: enough to follow one order through the logs, nothing personal.
+fn short(record: &Record) -> &str {
+    record.order.order_id.get(..8).unwrap_or("?")
+}
+
+fn now_ms() -> u64 {
+    worker::Date::now().as_millis()
+}
