@@ -171,6 +171,10 @@ pub struct OrderEvent {
     pub user: Option<EventUser>,
     /// How many collects the edge made for this order so far.
     pub collects: u32,
+    /// Only on `complete`, when the edge has a signing key: the signed result (`crate::token`), a JWT the
+    /// integrator's backend verifies against `/.well-known/jwks.json`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub result_token: Option<String>,
 }
 
 /// `event: qr`: the animated QR content for the current second.
@@ -231,6 +235,7 @@ impl OrderEvent {
             error_code: None,
             user: None,
             collects: 0,
+            result_token: None,
         }
     }
 
@@ -276,6 +281,7 @@ impl OrderEvent {
                     surname: u.surname.clone(),
                 }),
                 collects,
+                result_token: None,
             };
         }
         OrderEvent {
@@ -287,6 +293,7 @@ impl OrderEvent {
             error_code: None,
             user: None,
             collects,
+            result_token: None,
         }
     }
 
@@ -308,6 +315,7 @@ impl OrderEvent {
             error_code: Some(reason.code().to_owned()),
             user: None,
             collects,
+            result_token: None,
         }
     }
 

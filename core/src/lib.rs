@@ -13,6 +13,7 @@ pub mod phone;
 pub mod qr;
 pub mod retry;
 pub mod rfa;
+pub mod token;
 
 pub use date::Date;
 pub use email::{Email, EmailError};

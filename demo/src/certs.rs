@@ -43,7 +43,7 @@ pub const OTHER_RP_NAME: &str = "other-rp";
 pub const FOREIGN_RP_NAME: &str = "foreign-rp";
 
 /// Every file [`DemoCerts::write`] puts in the folder.
-pub const FILES: [&str; 11] = [
+pub const FILES: [&str; 12] = [
     "ca.pem",
     "ca.key",
     "server.pem",
@@ -55,6 +55,7 @@ pub const FILES: [&str; 11] = [
     "other-rp.key",
     "foreign-rp.pem",
     "foreign-rp.key",
+    "result-signing.key",
 ];
 
 /// Validity of every certificate: from a day ago (tolerates clock skew) for two years.
@@ -88,6 +89,9 @@ pub struct DemoCerts {
     pub other_rp: Pem,
     /// A client certificate, CN `foreign-rp`, issued by a CA the simulator does not trust.
     pub foreign_rp: Pem,
+    /// The edge's result-token signing key (`result-signing.key`): a bare P-256 key, PKCS#8 PEM, no
+    /// certificate. The local edge gets it as its `RESULT_SIGNING_KEY` secret.
+    pub result_signing_key: String,
 }
 
 /// Why a certificate set could not be made, written, read or packed.
@@ -142,6 +146,7 @@ impl DemoCerts {
             rp: issue(&client(RP_NAME), &ca_issuer)?,
             other_rp: issue(&client(OTHER_RP_NAME), &ca_issuer)?,
             foreign_rp: issue(&client(FOREIGN_RP_NAME), &foreign_issuer)?,
+            result_signing_key: new_key()?.serialize_pem(),
         })
     }
 
@@ -163,6 +168,11 @@ impl DemoCerts {
                 Access::Private,
             )?;
         }
+        write_file(
+            &dir.join("result-signing.key"),
+            self.result_signing_key.as_bytes(),
+            Access::Private,
+        )?;
         write_file(&dir.join("rp.p12"), &p12, Access::Private)
     }
 
@@ -182,6 +192,7 @@ impl DemoCerts {
             rp: read("rp")?,
             other_rp: read("other-rp")?,
             foreign_rp: read("foreign-rp")?,
+            result_signing_key: read_text(&dir.join("result-signing.key"))?,
         };
         certs.check(dir)?;
         Ok(certs)
@@ -237,6 +248,11 @@ impl DemoCerts {
     /// The consistency checks of [`DemoCerts::load`]; `dir` only names files in errors.
     fn check(&self, dir: &Path) -> Result<(), CertError> {
         let file = |name: &str| dir.join(name).display().to_string();
+        let signing = KeyPair::from_pem(&self.result_signing_key)
+            .map_err(|e| invalid(&file("result-signing.key"), e))?;
+        if signing.algorithm() != &PKCS_ECDSA_P256_SHA256 {
+            return Err(invalid(&file("result-signing.key"), "not a P-256 key"));
+        }
         let mut ders = Vec::new();
         for (name, pem) in self.parts() {
             let der = cert_der(&pem.cert, &file(&format!("{name}.pem")))?;
@@ -674,6 +690,26 @@ mod tests {
         let third = DemoCerts::load_or_generate(&dir.0).unwrap();
         assert_ne!(second, third);
         assert_eq!(DemoCerts::load(&dir.0).unwrap(), third);
+        // A folder from before the result-signing key: a new set, with the key.
+        fs::remove_file(dir.0.join("result-signing.key")).unwrap();
+        let fourth = DemoCerts::load_or_generate(&dir.0).unwrap();
+        assert_ne!(third, fourth);
+        assert!(dir.0.join("result-signing.key").is_file());
+        fs::write(dir.0.join("result-signing.key"), &fourth.rp.cert).unwrap();
+        assert!(DemoCerts::load(&dir.0).is_err());
+    }
+
+    #[test]
+    fn result_signing_key_is_a_pkcs8_p256_key_the_token_signer_reads() {
+        let certs = DemoCerts::generate().unwrap();
+        assert!(
+            certs
+                .result_signing_key
+                .starts_with("-----BEGIN PRIVATE KEY-----")
+        );
+        let key = legit_core::token::SigningKey::from_pkcs8_pem(&certs.result_signing_key).unwrap();
+        assert_eq!(key.jwks()["keys"][0]["crv"], "P-256");
+        assert_ne!(certs.result_signing_key, certs.rp.key);
     }
 
     #[test]
@@ -699,7 +735,13 @@ mod tests {
         use std::os::unix::fs::PermissionsExt as _;
         let dir = TempDir::new("mode");
         DemoCerts::generate().unwrap().write(&dir.0).unwrap();
-        for name in ["ca.key", "server.key", "rp.key", "rp.p12"] {
+        for name in [
+            "ca.key",
+            "server.key",
+            "rp.key",
+            "rp.p12",
+            "result-signing.key",
+        ] {
             let mode = fs::metadata(dir.0.join(name)).unwrap().permissions().mode();
             assert_eq!(mode & 0o077, 0, "{name} is {mode:o}");
         }

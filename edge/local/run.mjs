@@ -5,7 +5,9 @@
 //       [--port 8787] [--persist target/demo/edge-state] [--script edge/build/index.js] [--ignore-stdin]
 //
 //   --port N            listen on 127.0.0.1:N; 0 picks a free port (default 8787)
-//   --certs DIR         rp.pem + rp.key (the RP client certificate) and ca.pem (the BankID server root to pin)
+//   --certs DIR         rp.pem + rp.key (the RP client certificate), ca.pem (the BankID server root to pin) and
+//                       result-signing.key (the result-token key, given to the Worker as its RESULT_SIGNING_KEY)
+//   --tenant ID         TENANT_ID, the `aud` of result tokens (default: wrangler.toml's, else "demo")
 //   --bankid-base URL   the RP API base, no trailing slash, e.g. https://127.0.0.1:8443/rp/v6.0
 //   --persist DIR       where Durable Object storage lives across restarts (default: a folder beside the script)
 //   --script PATH       the built Worker (default ../build/index.js, beside this file; `worker-build --release`)
@@ -19,7 +21,8 @@
 // The Worker's settings that do not depend on the machine (compatibility date and flags, plain [vars], Durable
 // Object bindings and which of them use SQLite) are read from ../wrangler.toml, so production and local runs
 // agree. Only BANKID (a `network` service binding carrying the client certificate, standing in for the
-// production `[[mtls_certificates]]` binding) and BANKID_BASE are local.
+// production `[[mtls_certificates]]` binding), BANKID_BASE, TENANT_ID and RESULT_SIGNING_KEY (a secret in
+// production, a plain binding here) are local. The key's text is never printed.
 
 import fs from "node:fs";
 import path from "node:path";
@@ -42,6 +45,7 @@ try {
       port: { type: "string", default: "8787" },
       certs: { type: "string" },
       "bankid-base": { type: "string" },
+      tenant: { type: "string" },
       persist: { type: "string", default: path.join(here, ".state") },
       script: { type: "string", default: path.join(edgeDir, "build", "index.js") },
       "ignore-stdin": { type: "boolean", default: false },
@@ -55,7 +59,7 @@ try {
 
 const port = Number(args.port);
 if (!Number.isInteger(port) || port < 0 || port > 65535) fail(`--port ${args.port}: not a port number`);
-if (!args.certs) fail("--certs DIR is required (rp.pem, rp.key, ca.pem)");
+if (!args.certs) fail("--certs DIR is required (rp.pem, rp.key, ca.pem, result-signing.key)");
 const bankidBase = args["bankid-base"];
 if (!bankidBase || !/^https:\/\/[^/]+(\/.*)?[^/]$/.test(bankidBase)) {
   fail(`--bankid-base must be an https URL without a trailing slash, got ${JSON.stringify(bankidBase)}`);
@@ -88,6 +92,8 @@ const mf = new Miniflare({
     ...wrangler.vars,
     BANKID_BASE: bankidBase,
     END_USER_IP_FALLBACK: wrangler.vars.END_USER_IP_FALLBACK ?? "127.0.0.1",
+    TENANT_ID: args.tenant ?? wrangler.vars.TENANT_ID ?? "demo",
+    RESULT_SIGNING_KEY: pem("result-signing.key"),
   },
   serviceBindings: {
     // A `network` service connects to the host the URL names. Loopback must be allowed explicitly.

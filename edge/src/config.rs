@@ -3,6 +3,7 @@
 
 use std::net::IpAddr;
 
+use legit_core::token::SigningKey;
 use worker::Env;
 
 use crate::error::ApiError;
@@ -16,20 +17,81 @@ pub const ORDER: &str = "ORDER";
 pub const BANKID_BASE: &str = "BANKID_BASE";
 /// Var: the `endUserIp` to send when the request has no `CF-Connecting-IP` header (local runs).
 pub const END_USER_IP_FALLBACK: &str = "END_USER_IP_FALLBACK";
+/// Secret (a plain var locally): PKCS#8 PEM of the P-256 key that signs result tokens (`legit_core::token`).
+/// Production: `wrangler secret put RESULT_SIGNING_KEY`. Never logged, never in [`Config`].
+pub const RESULT_SIGNING_KEY: &str = "RESULT_SIGNING_KEY";
+/// Var: the tenant, the `aud` of result tokens, until tenants are configured (DESIGN.md §5). Default `demo`.
+pub const TENANT_ID: &str = "TENANT_ID";
+/// Var, optional: the edge's public origin, the `iss` of result tokens. Without it, the origin the order was
+/// started at.
+pub const PUBLIC_URL: &str = "PUBLIC_URL";
+/// [`TENANT_ID`] when unset.
+pub const DEFAULT_TENANT_ID: &str = "demo";
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Config {
     /// No trailing slash, e.g. `https://appapi2.test.bankid.com/rp/v6.0`.
     pub bankid_base: String,
     pub end_user_ip_fallback: String,
+    /// `aud` of result tokens.
+    pub tenant_id: String,
+    /// `iss` of result tokens when set; no trailing slash.
+    pub public_url: Option<String>,
 }
 
 impl Config {
     pub fn from_env(env: &Env) -> Result<Config, ApiError> {
         let var = |name: &str| env.var(name).ok().map(|v| v.to_string());
-        Config::parse(var(BANKID_BASE), var(END_USER_IP_FALLBACK))
+        Config::parse(var(BANKID_BASE), var(END_USER_IP_FALLBACK))?
+            .with_token_settings(var(TENANT_ID), var(PUBLIC_URL))
     }
 
+    /// The result token's audience and issuer settings.
+    pub fn with_token_settings(
+        mut self,
+        tenant_id: Option<String>,
+        public_url: Option<String>,
+    ) -> Result<Config, ApiError> {
+        let tenant = tenant_id
+            .map(|t| t.trim().to_owned())
+            .filter(|t| !t.is_empty())
+            .unwrap_or_else(|| DEFAULT_TENANT_ID.to_owned());
+        let public_url = public_url
+            .map(|u| u.trim().trim_end_matches('/').to_owned())
+            .filter(|u| !u.is_empty());
+        if let Some(url) = &public_url
+            && !(url.starts_with("https://") || url.starts_with("http://"))
+        {
+            return Err(ApiError::Config(format!(
+                "{PUBLIC_URL} must be an http(s) URL"
+            )));
+        }
+        self.tenant_id = tenant;
+        self.public_url = public_url;
+        Ok(self)
+    }
+
+    /// `iss` of result tokens: [`PUBLIC_URL`], else the origin the request came to.
+    pub fn issuer(&self, request_origin: &str) -> String {
+        self.public_url
+            .clone()
+            .unwrap_or_else(|| request_origin.trim_end_matches('/').to_owned())
+    }
+}
+
+/// The result signing key: a secret in production, a plain binding locally. A missing or unreadable key is a
+/// configuration error; its message never holds key material.
+pub fn result_signing_key(env: &Env) -> Result<SigningKey, ApiError> {
+    let pem = env
+        .secret(RESULT_SIGNING_KEY)
+        .or_else(|_| env.var(RESULT_SIGNING_KEY))
+        .map(|v| v.to_string())
+        .map_err(|_| ApiError::Config(format!("{RESULT_SIGNING_KEY} is not set")))?;
+    SigningKey::from_pkcs8_pem(&pem)
+        .map_err(|e| ApiError::Config(format!("{RESULT_SIGNING_KEY}: {e}")))
+}
+
+impl Config {
     /// The checks, apart from the runtime so they run in native tests.
     pub fn parse(
         bankid_base: Option<String>,
@@ -54,6 +116,8 @@ impl Config {
         Ok(Config {
             bankid_base: base,
             end_user_ip_fallback: fallback,
+            tenant_id: DEFAULT_TENANT_ID.to_owned(),
+            public_url: None,
         })
     }
 }
@@ -79,5 +143,24 @@ mod tests {
         assert!(Config::parse(Some("http://bankid/rp/v6.0".into()), ip()).is_err());
         assert!(Config::parse(Some("https://x/rp/v6.0".into()), None).is_err());
         assert!(Config::parse(Some("https://x/rp/v6.0".into()), Some("localhost".into())).is_err());
+    }
+
+    #[test]
+    fn token_settings_default_to_the_demo_tenant_and_the_request_origin() {
+        let base =
+            || Config::parse(Some("https://x/rp/v6.0".into()), Some("127.0.0.1".into())).unwrap();
+        let c = base().with_token_settings(None, None).unwrap();
+        assert_eq!(c.tenant_id, "demo");
+        assert_eq!(c.issuer("http://127.0.0.1:8787"), "http://127.0.0.1:8787");
+        let c = base()
+            .with_token_settings(Some("acme".into()), Some("https://id.example.com/".into()))
+            .unwrap();
+        assert_eq!(c.tenant_id, "acme");
+        assert_eq!(c.issuer("http://127.0.0.1:8787"), "https://id.example.com");
+        assert!(
+            base()
+                .with_token_settings(None, Some("id.example.com".into()))
+                .is_err()
+        );
     }
 }

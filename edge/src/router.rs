@@ -13,6 +13,7 @@ pub enum Route<'a> {
     OrderEvents(&'a str),
     CancelOrder(&'a str),
     Health,
+    Jwks,
     NotFound,
 }
 
@@ -25,6 +26,7 @@ pub fn route<'a>(method: &Method, path: &'a str) -> Route<'a> {
         (Method::Get, ["api", "v1", "orders", id, "events"]) => Route::OrderEvents(id),
         (Method::Post, ["api", "v1", "orders", id, "cancel"]) => Route::CancelOrder(id),
         (Method::Get, ["healthz"]) => Route::Health,
+        (Method::Get, [".well-known", "jwks.json"]) => Route::Jwks,
         _ => Route::NotFound,
     }
 }
@@ -51,7 +53,8 @@ async fn dispatch(
         Route::StartOrder => orders::start(req, env, config).await,
         Route::OrderEvents(id) => orders::events(env, id).await,
         Route::CancelOrder(id) => orders::cancel(env, id).await,
-        Route::Health => meta::health(config),
+        Route::Health => meta::health(env, config),
+        Route::Jwks => meta::jwks(env),
         Route::NotFound => Err(ApiError::NotFound),
     }
 }
@@ -73,6 +76,7 @@ mod tests {
             Route::CancelOrder(id)
         );
         assert_eq!(route(&Method::Get, "/healthz"), Route::Health);
+        assert_eq!(route(&Method::Get, "/.well-known/jwks.json"), Route::Jwks);
     }
 
     #[test]
@@ -80,6 +84,7 @@ mod tests {
         for (method, path) in [
             (Method::Get, "/api/v1/orders"),
             (Method::Post, "/healthz"),
+            (Method::Post, "/.well-known/jwks.json"),
             (Method::Get, "/"),
             (Method::Get, "/api/v1/orders/x/events/extra"),
             (Method::Get, "/api/v2/orders/x/events"),

@@ -42,6 +42,8 @@ fn project_root() -> PathBuf {
 pub struct Answer {
     pub status: StatusCode,
     pub content_type: String,
+    /// `Cache-Control`, empty when absent.
+    pub cache_control: String,
     pub body: Value,
 }
 
@@ -248,6 +250,12 @@ impl Edge {
             .and_then(|v| v.to_str().ok())
             .unwrap_or_default()
             .to_owned();
+        let cache_control = response
+            .headers()
+            .get(reqwest::header::CACHE_CONTROL)
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or_default()
+            .to_owned();
         let bytes = response.bytes().await.expect("edge answer body");
         let text = String::from_utf8_lossy(&bytes).into_owned();
         self.captured.lock().unwrap().push(text.clone());
@@ -259,6 +267,7 @@ impl Edge {
         Answer {
             status,
             content_type,
+            cache_control,
             body,
         }
     }
@@ -332,25 +341,31 @@ impl Edge {
         self.captured.lock().unwrap().clone()
     }
 
+    /// The folder the launcher reads its certificates and keys from (`--certs`). A test may change a file
+    /// there and [`Edge::restart`] to run the edge with it.
+    pub fn certs_dir(&self) -> PathBuf {
+        self.dir.0.join("certs")
+    }
+
     /// Everything the launcher printed so far, stdout and stderr.
     pub fn launcher_output(&self) -> String {
         self.output.lock().unwrap().clone()
     }
 
     /// Asserts that nothing the edge answered, and nothing it printed, carries a secret: the word
-    /// `qrStartSecret`, any BankID `orderRef` the simulator knows, or the RP private key. What it printed must
+    /// `qrStartSecret`, any BankID `orderRef` the simulator knows, the RP private key or the result-token signing
+    /// key. What it printed must
     /// not carry personal data either (personal numbers and names of the simulator's orders and test user).
     pub async fn assert_no_secrets(&self, sim: &Sim) {
         let mut secrets = vec!["qrStartSecret".to_owned(), "PRIVATE KEY".to_owned()];
-        // Every line of the key's base64 body: a leak of any part of it counts.
-        secrets.extend(
-            sim.certs
-                .rp
-                .key
-                .lines()
-                .filter(|l| !l.starts_with("-----") && l.len() >= 16)
-                .map(str::to_owned),
-        );
+        // Every line of the keys' base64 bodies: a leak of any part of them counts.
+        for key in [&sim.certs.rp.key, &sim.certs.result_signing_key] {
+            secrets.extend(
+                key.lines()
+                    .filter(|l| !l.starts_with("-----") && l.len() >= 16)
+                    .map(str::to_owned),
+            );
+        }
         let orders = sim.orders().await;
         secrets.extend(
             orders
@@ -397,7 +412,7 @@ impl Edge {
 /// How a secret is named in a failure message, without printing a key line.
 fn describe(secret: &str) -> String {
     if secret.len() > 40 {
-        "a line of the RP private key".to_owned()
+        "a line of a private key".to_owned()
     } else {
         format!("{secret:?}")
     }

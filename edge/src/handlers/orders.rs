@@ -41,6 +41,7 @@ pub async fn start(mut req: Request, env: &Env, config: &Config) -> Result<Respo
         qr: started.qr,
         personal_number: prepared.personal_number.map(|p| p.as_str().to_owned()),
         started_ms: now_ms(),
+        issuer: config.issuer(&req.url()?.origin().ascii_serialization()),
     };
     if let Err(e) = order::start(env, &order).await {
         // The order exists at BankID but nobody would follow it: end it there too, so the person's app

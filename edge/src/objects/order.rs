@@ -13,12 +13,13 @@ use std::cell::RefCell;
 
 use futures_channel::mpsc::{UnboundedSender, unbounded};
 use futures_util::StreamExt;
-use legit_core::api::{FailReason, OrderEvent, OrderKind};
+use legit_core::api::{FailReason, OrderEvent, OrderKind, OrderStatus};
 use legit_core::retry::{AfterFailure, CollectLoop, RESULT_RETENTION_MS};
+use legit_core::token::ResultClaims;
 use serde::{Deserialize, Serialize};
 use worker::{
-    DurableObject, Env, Headers, Method, Request, RequestInit, Response, State, console_log,
-    console_warn, durable_object,
+    DurableObject, Env, Headers, Method, Request, RequestInit, Response, State, console_error,
+    console_log, console_warn, durable_object,
 };
 
 // `#[durable_object]` expands to `#[wasm_bindgen]` code that names the crate unqualified.
@@ -48,6 +49,9 @@ pub struct StartOrder {
     pub personal_number: Option<String>,
     /// Unix ms when BankID's start answer arrived (qrTime 0).
     pub started_ms: u64,
+    /// `iss` of the result token: where the order was started ([`Config::issuer`]).
+    #[serde(default)]
+    pub issuer: String,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -254,7 +258,7 @@ impl OrderObject {
                 _ => return Ok(()),
             }
             let o = &record.order;
-            let next = match answer {
+            let mut next = match answer {
                 Ok(answer) => {
                     record.schedule.on_success();
                     OrderEvent::from_collect(
@@ -278,6 +282,9 @@ impl OrderObject {
                     }
                 }
             };
+            if next.status == OrderStatus::Complete {
+                next.result_token = self.result_token(&record.order, &next, &config, now);
+            }
             let changed = !next.same_state(&record.event);
             record.event = next;
             if record.event.is_final() {
@@ -317,6 +324,31 @@ impl OrderObject {
             e.collects
         );
         Ok(record)
+    }
+
+    /// The signed result of a completed order. Without a usable key the order still completes, without a token:
+    /// healthz says `resultSigning: false` and the JWKS route answers `misconfigured`. The token itself is
+    /// never logged.
+    fn result_token(
+        &self,
+        order: &StartOrder,
+        event: &OrderEvent,
+        config: &Config,
+        now: u64,
+    ) -> Option<String> {
+        let key = match config::result_signing_key(&self.env) {
+            Ok(key) => key,
+            Err(e) => {
+                console_error!(
+                    "order {}: completed without a result token: {e}",
+                    order.order_id.get(..8).unwrap_or("?")
+                );
+                return None;
+            }
+        };
+        let claims =
+            ResultClaims::for_completion(event, &order.issuer, &config.tenant_id, now / 1000)?;
+        Some(key.sign(&claims))
     }
 
     fn broadcast(&self, frame: &[u8]) {
