@@ -203,13 +203,8 @@ impl Edge {
 
     /// `GET path`.
     pub async fn get(&self, path: &str) -> Answer {
-        let response = self
-            .client
-            .get(self.url(path))
-            .send()
+        self.send(self.client.get(self.url(path)), &format!("GET {path}"))
             .await
-            .unwrap_or_else(|e| panic!("GET {path}: {e:?}"));
-        self.answer(response).await
     }
 
     /// `POST path` with `body` as JSON.
@@ -220,25 +215,27 @@ impl Edge {
 
     /// `POST path` with raw bytes and the given `Content-Type`, as a careless or hostile caller would.
     pub async fn post_raw(&self, path: &str, content_type: &str, body: Vec<u8>) -> Answer {
-        let response = self
+        let request = self
             .client
             .post(self.url(path))
             .header(CONTENT_TYPE, content_type)
-            .body(body)
-            .send()
+            .body(body);
+        self.send(request, &format!("POST {path} ({content_type})"))
             .await
-            .unwrap_or_else(|e| panic!("POST {path} ({content_type}): {e:?}"));
-        self.answer(response).await
     }
 
     /// `POST path` with no body.
     pub async fn post_empty(&self, path: &str) -> Answer {
-        let response = self
-            .client
-            .post(self.url(path))
+        self.send(self.client.post(self.url(path)), &format!("POST {path}"))
+            .await
+    }
+
+    /// Sends `request`; a failure to get any answer at all is a test failure naming `what`.
+    async fn send(&self, request: reqwest::RequestBuilder, what: &str) -> Answer {
+        let response = request
             .send()
             .await
-            .unwrap_or_else(|e| panic!("POST {path}: {e:?}"));
+            .unwrap_or_else(|e| panic!("{what}: {e:?}"));
         self.answer(response).await
     }
 
