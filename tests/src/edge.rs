@@ -241,18 +241,8 @@ impl Edge {
 
     async fn answer(&self, response: reqwest::Response) -> Answer {
         let status = response.status();
-        let content_type = response
-            .headers()
-            .get(CONTENT_TYPE)
-            .and_then(|v| v.to_str().ok())
-            .unwrap_or_default()
-            .to_owned();
-        let cache_control = response
-            .headers()
-            .get(reqwest::header::CACHE_CONTROL)
-            .and_then(|v| v.to_str().ok())
-            .unwrap_or_default()
-            .to_owned();
+        let content_type = header(&response, CONTENT_TYPE);
+        let cache_control = header(&response, reqwest::header::CACHE_CONTROL);
         let bytes = response.bytes().await.expect("edge answer body");
         let text = String::from_utf8_lossy(&bytes).into_owned();
         self.captured.lock().unwrap().push(text.clone());
@@ -313,12 +303,7 @@ impl Edge {
             .await
             .unwrap_or_else(|e| panic!("GET {path}: {e:?}"));
         let status = response.status();
-        let content_type = response
-            .headers()
-            .get(CONTENT_TYPE)
-            .and_then(|v| v.to_str().ok())
-            .unwrap_or_default()
-            .to_owned();
+        let content_type = header(&response, CONTENT_TYPE);
         if status != StatusCode::OK || !content_type.starts_with("text/event-stream") {
             let answer = self.answer(response).await;
             panic!("GET {path} must answer 200 text/event-stream: {answer:?}");
@@ -689,6 +674,16 @@ impl Drop for TempDir {
     fn drop(&mut self) {
         let _ = std::fs::remove_dir_all(&self.0);
     }
+}
+
+/// A response header as text; absent or not text reads as empty.
+fn header(response: &reqwest::Response, name: reqwest::header::HeaderName) -> String {
+    response
+        .headers()
+        .get(name)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or_default()
+        .to_owned()
 }
 
 #[cfg(test)]
