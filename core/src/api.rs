@@ -109,6 +109,9 @@ pub struct StartOrderResponse {
     /// auth/sign only: lets the widget open the app on the same device.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub auto_start_token: Option<String>,
+    /// Follows and cancels this order: `?token=` on the events stream, `Authorization: Bearer` on cancel.
+    /// Whoever holds it sees the result, so it stays in the page that started the order.
+    pub order_token: String,
 }
 
 /// Every error answer of the edge: `{"error": {"code", "message", "rfa"?}}`.
@@ -140,14 +143,20 @@ impl ErrorBody {
     }
 }
 
-/// The person who completed an order, as BankID reported them.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+/// The person who completed an order, as far as the tenant's disclosure policy
+/// ([`crate::tenant::Disclosure`]) lets them out: a field the policy withholds is absent, and
+/// `personalNumber` may be masked (`YYMMDD-XXXX`).
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct EventUser {
-    pub personal_number: String,
-    pub name: String,
-    pub given_name: String,
-    pub surname: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub personal_number: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub name: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub given_name: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub surname: Option<String>,
 }
 
 /// One state of an order, as pushed to every viewer (`event: state`).
@@ -275,10 +284,10 @@ impl OrderEvent {
                 rfa: None,
                 error_code: None,
                 user: Some(EventUser {
-                    personal_number: u.personal_number.clone(),
-                    name: u.name.clone(),
-                    given_name: u.given_name.clone(),
-                    surname: u.surname.clone(),
+                    personal_number: Some(u.personal_number.clone()),
+                    name: Some(u.name.clone()),
+                    given_name: Some(u.given_name.clone()),
+                    surname: Some(u.surname.clone()),
                 }),
                 collects,
                 result_token: None,
@@ -666,8 +675,8 @@ mod tests {
         assert_eq!(e.status, OrderStatus::Complete);
         assert_eq!(e.rfa, None);
         let user = e.user.unwrap();
-        assert_eq!(user.name, "Åsa Ørnulf Ämström-Lindé");
-        assert_eq!(user.personal_number, "198112289874");
+        assert_eq!(user.name.as_deref(), Some("Åsa Ørnulf Ämström-Lindé"));
+        assert_eq!(user.personal_number.as_deref(), Some("198112289874"));
     }
 
     #[test]

@@ -8,11 +8,18 @@ pub mod api;
 pub mod bankid;
 pub mod date;
 pub mod email;
+pub mod ivr;
+pub mod link;
+pub mod links_api;
+pub mod message;
 pub mod personal_number;
 pub mod phone;
+pub mod provider;
 pub mod qr;
 pub mod retry;
 pub mod rfa;
+pub mod session;
+pub mod tenant;
 pub mod token;
 
 pub use date::Date;

@@ -2,7 +2,7 @@
 //! completes, so the integrator's backend can verify who identified without trusting the browser.
 //!
 //! `aud` is the tenant, `jti` the order id, expiry [`RESULT_TOKEN_TTL_SECS`] after issue; identity claims as the
-//! tenant's disclosure policy allows (full for now: there are no tenants yet). The public key is served as a
+//! tenant's disclosure policy allows (the event's user, already filtered by [`crate::tenant::Disclosure`]). The public key is served as a
 //! JWKS under `kid` = the key's RFC 7638 thumbprint.
 //!
 //! Signatures are ECDSA P-256 with RFC 6979 deterministic nonces, so nothing here needs randomness: the
@@ -51,7 +51,8 @@ pub struct ResultClaims {
 }
 
 impl ResultClaims {
-    /// The claims for a completed order, with full disclosure; `None` for any other event.
+    /// The claims for a completed order, carrying what its (already disclosed) user holds; `None` for any
+    /// other event.
     pub fn for_completion(
         event: &OrderEvent,
         issuer: &str,
@@ -70,10 +71,10 @@ impl ResultClaims {
             iat: now_secs,
             exp: now_secs + RESULT_TOKEN_TTL_SECS,
             status: OrderStatus::Complete,
-            personal_number: Some(user.personal_number.clone()),
-            name: Some(user.name.clone()),
-            given_name: Some(user.given_name.clone()),
-            surname: Some(user.surname.clone()),
+            personal_number: user.personal_number.clone(),
+            name: user.name.clone(),
+            given_name: user.given_name.clone(),
+            surname: user.surname.clone(),
         })
     }
 }
@@ -183,10 +184,10 @@ mod tests {
         event.hint_code = None;
         event.rfa = None;
         event.user = Some(EventUser {
-            personal_number: "198112289874".into(),
-            name: "Åsa Ørnulf Ämström-Lindé".into(),
-            given_name: "Åsa Ørnulf".into(),
-            surname: "Ämström-Lindé".into(),
+            personal_number: Some("198112289874".into()),
+            name: Some("Åsa Ørnulf Ämström-Lindé".into()),
+            given_name: Some("Åsa Ørnulf".into()),
+            surname: Some("Ämström-Lindé".into()),
         });
         ResultClaims::for_completion(&event, "https://edge.example", "demo", 1_700_000_000).unwrap()
     }

@@ -2,6 +2,8 @@
 //!
 //! - [`certs`]: a throw-away CA with the BankID server and relying-party certificates.
 //! - [`simulator`]: the BankID RP API v6.0 over mutual TLS, with an admin API and a "phone" page.
+//! - [`providers`]: fake SMS gateway and e-mail API that keep what they receive, with an inbox page.
 
 pub mod certs;
+pub mod providers;
 pub mod simulator;

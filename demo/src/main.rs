@@ -7,8 +7,9 @@ use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
+use legit_core::provider::Secret;
 use legit_demo::certs::{DemoCerts, RP_P12_PASSWORD};
-use legit_demo::simulator;
+use legit_demo::{providers, simulator};
 
 const USAGE: &str = "\
 usage: legit-demo <command> [options]
@@ -24,6 +25,14 @@ commands:
         --admin-addr ADDR   admin API and phone page, loopback only (127.0.0.1:8444)
         --watch-stdin       also stop when stdin closes (so a supervising process
                             never leaves the simulator behind)
+  providers [--addr ADDR] [--sms-user U] [--sms-password P] [--email-key K] [--watch-stdin]
+      Run the fake SMS gateway (POST /sms/send) and e-mail API (POST /email/send) with
+      their inbox page (GET /inbox) until Ctrl-C; print `ready http://ADDR` when listening.
+        --addr ADDR         loopback only (127.0.0.1:8445)
+        --sms-user U        basic-auth user of the SMS gateway (legit)
+        --sms-password P    its password (legit-demo-sms)
+        --email-key K       bearer key of the e-mail API (legit-demo-email)
+        --watch-stdin       also stop when stdin closes
   help
       Print this text.
 ";
@@ -31,6 +40,10 @@ commands:
 const DEFAULT_CERTS: &str = "target/demo/certs";
 const DEFAULT_RP_ADDR: &str = "127.0.0.1:8443";
 const DEFAULT_ADMIN_ADDR: &str = "127.0.0.1:8444";
+const DEFAULT_PROVIDERS_ADDR: &str = "127.0.0.1:8445";
+const DEFAULT_SMS_USER: &str = "legit";
+const DEFAULT_SMS_PASSWORD: &str = "legit-demo-sms";
+const DEFAULT_EMAIL_KEY: &str = "legit-demo-email";
 
 /// What the command line asks for.
 #[derive(Debug, PartialEq, Eq)]
@@ -43,6 +56,11 @@ enum Command {
         certs: PathBuf,
         rp_addr: SocketAddr,
         admin_addr: SocketAddr,
+        watch_stdin: bool,
+    },
+    Providers {
+        addr: SocketAddr,
+        credentials: providers::Credentials,
         watch_stdin: bool,
     },
 }
@@ -72,6 +90,11 @@ fn main() -> ExitCode {
             admin_addr,
             watch_stdin,
         }) => run_simulator(&certs, rp_addr, admin_addr, watch_stdin),
+        Ok(Command::Providers {
+            addr,
+            credentials,
+            watch_stdin,
+        }) => run_providers(addr, credentials, watch_stdin),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,
@@ -114,6 +137,37 @@ fn parse(args: &[String]) -> Result<Command, String> {
                 certs: options.path("--certs", DEFAULT_CERTS),
                 rp_addr: options.addr("--rp-addr", DEFAULT_RP_ADDR)?,
                 admin_addr: options.addr("--admin-addr", DEFAULT_ADMIN_ADDR)?,
+                watch_stdin: options.flag("--watch-stdin"),
+            })
+        }
+        "providers" => {
+            let options = Options::parse(
+                rest,
+                &[
+                    ("--addr", true),
+                    ("--sms-user", true),
+                    ("--sms-password", true),
+                    ("--email-key", true),
+                    ("--watch-stdin", false),
+                ],
+            )?;
+            let sms_user = options.value("--sms-user").unwrap_or(DEFAULT_SMS_USER);
+            if sms_user.contains(':') {
+                return Err("--sms-user cannot contain ':' (basic auth splits on it)".to_owned());
+            }
+            Ok(Command::Providers {
+                addr: options.addr("--addr", DEFAULT_PROVIDERS_ADDR)?,
+                credentials: providers::Credentials {
+                    sms_user: sms_user.to_owned(),
+                    sms_password: Secret::new(
+                        options
+                            .value("--sms-password")
+                            .unwrap_or(DEFAULT_SMS_PASSWORD),
+                    ),
+                    email_key: Secret::new(
+                        options.value("--email-key").unwrap_or(DEFAULT_EMAIL_KEY),
+                    ),
+                },
                 watch_stdin: options.flag("--watch-stdin"),
             })
         }
@@ -236,6 +290,33 @@ fn run_simulator(
     })
 }
 
+fn run_providers(
+    addr: SocketAddr,
+    credentials: providers::Credentials,
+    watch_stdin: bool,
+) -> Result<(), String> {
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .map_err(|e| format!("cannot start the async runtime: {e}"))?;
+    runtime.block_on(async {
+        let sms_user = credentials.sms_user.clone();
+        let running = providers::start(providers::Config { addr, credentials })
+            .await
+            .map_err(|e| format!("cannot start the providers: {e}"))?;
+        let url = &running.url;
+        // The first line is for supervising programs (xtask, tests); the rest for people.
+        println!("ready {url}");
+        println!("inbox:       {url}/inbox");
+        println!("SMS gateway: {url}/sms/send (form POST, basic auth as {sms_user:?})");
+        println!("e-mail API:  {url}/email/send (JSON POST, bearer key)");
+        println!("Ctrl-C stops the providers.");
+        wait_for_stop(watch_stdin).await;
+        drop(running);
+        Ok(())
+    })
+}
+
 /// Returns on Ctrl-C, on SIGTERM, or (with `watch_stdin`) when stdin reaches its end.
 async fn wait_for_stop(watch_stdin: bool) {
     let stdin_closed = async {
@@ -333,6 +414,52 @@ mod tests {
                 watch_stdin: true,
             })
         );
+    }
+
+    #[test]
+    fn providers_options_and_defaults() {
+        assert_eq!(
+            parse(&args("providers")),
+            Ok(Command::Providers {
+                addr: "127.0.0.1:8445".parse().unwrap(),
+                credentials: providers::Credentials {
+                    sms_user: "legit".into(),
+                    sms_password: Secret::new("legit-demo-sms"),
+                    email_key: Secret::new("legit-demo-email"),
+                },
+                watch_stdin: false,
+            })
+        );
+        assert_eq!(
+            parse(&args(
+                "providers --addr 127.0.0.1:0 --sms-user U --sms-password=P --email-key K --watch-stdin"
+            )),
+            Ok(Command::Providers {
+                addr: "127.0.0.1:0".parse().unwrap(),
+                credentials: providers::Credentials {
+                    sms_user: "U".into(),
+                    sms_password: Secret::new("P"),
+                    email_key: Secret::new("K"),
+                },
+                watch_stdin: true,
+            })
+        );
+        for line in [
+            "providers --addr",
+            "providers --addr localhost:1",
+            "providers --sms-user a:b",
+            "providers --email-key",
+            "providers --certs x",
+            "providers stray",
+        ] {
+            assert!(parse(&args(line)).is_err(), "{line:?} was accepted");
+        }
+        // The secrets never show in Debug output (and so not in a failing assertion either).
+        let debug = format!(
+            "{:?}",
+            parse(&args("providers --sms-password P4ss --email-key K3y"))
+        );
+        assert!(!debug.contains("P4ss") && !debug.contains("K3y"), "{debug}");
     }
 
     #[test]

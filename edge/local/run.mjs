@@ -1,13 +1,16 @@
 // Runs the legit edge Worker locally in Miniflare (workerd), with the BankID mTLS binding pointed at a BankID
 // RP API such as the simulator in demo/.
 //
-//   node edge/local/run.mjs --certs target/demo/certs --bankid-base https://127.0.0.1:8443/rp/v6.0 \
-//       [--port 8787] [--persist target/demo/edge-state] [--script edge/build/index.js] [--ignore-stdin]
+//   node edge/local/run.mjs --certs target/demo/certs --tenants target/demo/tenants.json \
+//       --bankid-base https://127.0.0.1:8443/rp/v6.0 [--port 8787] [--persist target/demo/edge-state] \
+//       [--assets widget/dist] [--script edge/build/index.js] [--ignore-stdin]
 //
 //   --port N            listen on 127.0.0.1:N; 0 picks a free port (default 8787)
 //   --certs DIR         rp.pem + rp.key (the RP client certificate), ca.pem (the BankID server root to pin) and
 //                       result-signing.key (the result-token key, given to the Worker as its RESULT_SIGNING_KEY)
-//   --tenant ID         TENANT_ID, the `aud` of result tokens (default: wrangler.toml's, else "demo")
+//   --tenants FILE      the TENANTS document (JSON, legit_core::tenant): origins, API-key hashes, disclosure
+//   --assets DIR        the widget's built files, the ASSETS binding (default ../../widget/dist; created empty
+//                       when missing, so the API runs before the widget is built)
 //   --bankid-base URL   the RP API base, no trailing slash, e.g. https://127.0.0.1:8443/rp/v6.0
 //   --persist DIR       where Durable Object storage lives across restarts (default: a folder beside the script)
 //   --script PATH       the built Worker (default ../build/index.js, beside this file; `worker-build --release`)
@@ -21,8 +24,8 @@
 // The Worker's settings that do not depend on the machine (compatibility date and flags, plain [vars], Durable
 // Object bindings and which of them use SQLite) are read from ../wrangler.toml, so production and local runs
 // agree. Only BANKID (a `network` service binding carrying the client certificate, standing in for the
-// production `[[mtls_certificates]]` binding), BANKID_BASE, TENANT_ID and RESULT_SIGNING_KEY (a secret in
-// production, a plain binding here) are local. The key's text is never printed.
+// production `[[mtls_certificates]]` binding), BANKID_BASE, TENANTS, ASSETS and RESULT_SIGNING_KEY (a secret
+// in production, a plain binding here) are local. The key's text is never printed.
 
 import fs from "node:fs";
 import path from "node:path";
@@ -45,7 +48,8 @@ try {
       port: { type: "string", default: "8787" },
       certs: { type: "string" },
       "bankid-base": { type: "string" },
-      tenant: { type: "string" },
+      tenants: { type: "string" },
+      assets: { type: "string", default: path.resolve(edgeDir, "..", "widget", "dist") },
       persist: { type: "string", default: path.join(here, ".state") },
       script: { type: "string", default: path.join(edgeDir, "build", "index.js") },
       "ignore-stdin": { type: "boolean", default: false },
@@ -64,6 +68,16 @@ const bankidBase = args["bankid-base"];
 if (!bankidBase || !/^https:\/\/[^/]+(\/.*)?[^/]$/.test(bankidBase)) {
   fail(`--bankid-base must be an https URL without a trailing slash, got ${JSON.stringify(bankidBase)}`);
 }
+if (!args.tenants) fail("--tenants FILE is required (the TENANTS document, JSON)");
+let tenants;
+try {
+  tenants = fs.readFileSync(args.tenants, "utf8");
+  JSON.parse(tenants);
+} catch (e) {
+  fail(`--tenants ${args.tenants}: ${e.message}`);
+}
+const assets = path.resolve(args.assets);
+fs.mkdirSync(assets, { recursive: true });
 const script = path.resolve(args.script);
 if (!fs.existsSync(script)) fail(`${script} is missing: build the Worker first (cargo xtask test or cargo xtask demo)`);
 
@@ -92,7 +106,7 @@ const mf = new Miniflare({
     ...wrangler.vars,
     BANKID_BASE: bankidBase,
     END_USER_IP_FALLBACK: wrangler.vars.END_USER_IP_FALLBACK ?? "127.0.0.1",
-    TENANT_ID: args.tenant ?? wrangler.vars.TENANT_ID ?? "demo",
+    TENANTS: tenants,
     RESULT_SIGNING_KEY: pem("result-signing.key"),
   },
   serviceBindings: {
@@ -106,6 +120,13 @@ const mf = new Miniflare({
         },
       },
     },
+  },
+  assets: {
+    directory: assets,
+    binding: "ASSETS",
+    // As `run_worker_first = true` in wrangler.toml: the Worker sees every request and adds its headers.
+    routerConfig: { has_user_worker: true, invoke_user_worker_ahead_of_assets: true },
+    assetConfig: { html_handling: "none", not_found_handling: "none" },
   },
   durableObjects: wrangler.durableObjects,
   defaultPersistRoot: path.resolve(args.persist),

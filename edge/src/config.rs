@@ -3,6 +3,8 @@
 
 use std::net::IpAddr;
 
+use legit_core::session::SessionKey;
+use legit_core::tenant::Tenants;
 use legit_core::token::SigningKey;
 use worker::Env;
 
@@ -20,21 +22,21 @@ pub const END_USER_IP_FALLBACK: &str = "END_USER_IP_FALLBACK";
 /// Secret (a plain var locally): PKCS#8 PEM of the P-256 key that signs result tokens (`legit_core::token`).
 /// Production: `wrangler secret put RESULT_SIGNING_KEY`. Never logged, never in [`Config`].
 pub const RESULT_SIGNING_KEY: &str = "RESULT_SIGNING_KEY";
-/// Var: the tenant, the `aud` of result tokens, until tenants are configured (DESIGN.md §5). Default `demo`.
-pub const TENANT_ID: &str = "TENANT_ID";
+/// Var: the tenants, one JSON document (`legit_core::tenant`): allowed origins, API-key hashes, disclosure
+/// policy, retention, display name, locale.
+pub const TENANTS: &str = "TENANTS";
+/// Static-assets binding: the widget's built files (`[assets]` in wrangler.toml).
+pub const ASSETS: &str = "ASSETS";
 /// Var, optional: the edge's public origin, the `iss` of result tokens. Without it, the origin the order was
 /// started at.
 pub const PUBLIC_URL: &str = "PUBLIC_URL";
-/// [`TENANT_ID`] when unset.
-pub const DEFAULT_TENANT_ID: &str = "demo";
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Config {
     /// No trailing slash, e.g. `https://appapi2.test.bankid.com/rp/v6.0`.
     pub bankid_base: String,
     pub end_user_ip_fallback: String,
-    /// `aud` of result tokens.
-    pub tenant_id: String,
+    pub tenants: Tenants,
     /// `iss` of result tokens when set; no trailing slash.
     pub public_url: Option<String>,
 }
@@ -42,20 +44,26 @@ pub struct Config {
 impl Config {
     pub fn from_env(env: &Env) -> Result<Config, ApiError> {
         let var = |name: &str| env.var(name).ok().map(|v| v.to_string());
+        // A JSON string (local runs, `wrangler secret`), or a table in wrangler.toml (`[vars.TENANTS.demo]`),
+        // which arrives as an object.
+        let tenants = var(TENANTS).or_else(|| {
+            env.object_var::<serde_json::Value>(TENANTS)
+                .ok()
+                .map(|v| v.to_string())
+        });
         Config::parse(var(BANKID_BASE), var(END_USER_IP_FALLBACK))?
-            .with_token_settings(var(TENANT_ID), var(PUBLIC_URL))
+            .with_tenants(tenants)?
+            .with_public_url(var(PUBLIC_URL))
     }
 
-    /// The result token's audience and issuer settings.
-    pub fn with_token_settings(
-        mut self,
-        tenant_id: Option<String>,
-        public_url: Option<String>,
-    ) -> Result<Config, ApiError> {
-        let tenant = tenant_id
-            .map(|t| t.trim().to_owned())
-            .filter(|t| !t.is_empty())
-            .unwrap_or_else(|| DEFAULT_TENANT_ID.to_owned());
+    pub fn with_tenants(mut self, tenants: Option<String>) -> Result<Config, ApiError> {
+        let json = tenants.ok_or_else(|| ApiError::Config(format!("{TENANTS} is not set")))?;
+        self.tenants = Tenants::parse(&json).map_err(|e| ApiError::Config(e.to_string()))?;
+        Ok(self)
+    }
+
+    /// The result token's issuer setting.
+    pub fn with_public_url(mut self, public_url: Option<String>) -> Result<Config, ApiError> {
         let public_url = public_url
             .map(|u| u.trim().trim_end_matches('/').to_owned())
             .filter(|u| !u.is_empty());
@@ -66,7 +74,6 @@ impl Config {
                 "{PUBLIC_URL} must be an http(s) URL"
             )));
         }
-        self.tenant_id = tenant;
         self.public_url = public_url;
         Ok(self)
     }
@@ -89,6 +96,25 @@ pub fn result_signing_key(env: &Env) -> Result<SigningKey, ApiError> {
         .map_err(|_| ApiError::Config(format!("{RESULT_SIGNING_KEY} is not set")))?;
     SigningKey::from_pkcs8_pem(&pem)
         .map_err(|e| ApiError::Config(format!("{RESULT_SIGNING_KEY}: {e}")))
+}
+
+/// The key of order tokens and agent sessions (`legit_core::session`), derived from the result signing key's
+/// text so a deployment has one secret to manage, and rotating it ends every session. The text is not parsed
+/// as a key here: that costs milliseconds in wasm on every request, and `/healthz` already says whether the
+/// key signs.
+pub fn session_key(env: &Env) -> Result<SessionKey, ApiError> {
+    let pem = env
+        .secret(RESULT_SIGNING_KEY)
+        .or_else(|_| env.var(RESULT_SIGNING_KEY))
+        .map(|v| v.to_string())
+        .map_err(|_| ApiError::Config(format!("{RESULT_SIGNING_KEY} is not set")))?;
+    let pem = pem.trim();
+    if !pem.starts_with("-----BEGIN") {
+        return Err(ApiError::Config(format!(
+            "{RESULT_SIGNING_KEY} is not a PEM key"
+        )));
+    }
+    Ok(SessionKey::derive(pem.as_bytes()))
 }
 
 impl Config {
@@ -116,7 +142,7 @@ impl Config {
         Ok(Config {
             bankid_base: base,
             end_user_ip_fallback: fallback,
-            tenant_id: DEFAULT_TENANT_ID.to_owned(),
+            tenants: Tenants::default(),
             public_url: None,
         })
     }
@@ -146,21 +172,36 @@ mod tests {
     }
 
     #[test]
-    fn token_settings_default_to_the_demo_tenant_and_the_request_origin() {
+    fn issuer_defaults_to_the_request_origin() {
         let base =
             || Config::parse(Some("https://x/rp/v6.0".into()), Some("127.0.0.1".into())).unwrap();
-        let c = base().with_token_settings(None, None).unwrap();
-        assert_eq!(c.tenant_id, "demo");
+        let c = base().with_public_url(None).unwrap();
         assert_eq!(c.issuer("http://127.0.0.1:8787"), "http://127.0.0.1:8787");
         let c = base()
-            .with_token_settings(Some("acme".into()), Some("https://id.example.com/".into()))
+            .with_public_url(Some("https://id.example.com/".into()))
             .unwrap();
-        assert_eq!(c.tenant_id, "acme");
         assert_eq!(c.issuer("http://127.0.0.1:8787"), "https://id.example.com");
         assert!(
             base()
-                .with_token_settings(None, Some("id.example.com".into()))
+                .with_public_url(Some("id.example.com".into()))
                 .is_err()
         );
+    }
+
+    #[test]
+    fn tenants_are_required_and_checked() {
+        let base =
+            || Config::parse(Some("https://x/rp/v6.0".into()), Some("127.0.0.1".into())).unwrap();
+        assert!(base().with_tenants(None).is_err());
+        let err = base()
+            .with_tenants(Some(
+                r#"{"demo": {"displayName": "D", "allowedOrigins": ["*"]}}"#.into(),
+            ))
+            .unwrap_err();
+        assert!(err.to_string().contains("allowedOrigins"), "{err}");
+        let c = base()
+            .with_tenants(Some(r#"{"demo": {"displayName": "Demo"}}"#.into()))
+            .unwrap();
+        assert_eq!(c.tenants.get("demo").unwrap().display_name, "Demo");
     }
 }

@@ -31,11 +31,67 @@ pub enum ApiError {
     /// An answer BankID's API does not define.
     #[error("unreadable answer from BankID ({status}): {reason}")]
     BankIdAnswer { status: u16, reason: String },
+    /// The request came from a page whose origin no tenant allows.
+    #[error("origin not allowed")]
+    OriginNotAllowed,
+    /// A browser request from the edge's own pages (or without an origin) must say which tenant it is for.
+    #[error("no tenant named")]
+    TenantRequired,
+    #[error("unknown tenant")]
+    UnknownTenant,
+    /// No usable credential: an API key, an agent session or the order's token.
+    #[error("unauthenticated: {0}")]
+    Unauthenticated(Credential),
+    /// Authenticated, but this is for agents (or the tenant's backend) only.
+    #[error("agents only")]
+    AgentOnly,
     #[error("configuration: {0}")]
     Config(String),
     /// Anything the runtime refused (storage, bindings, streams).
     #[error("runtime: {0}")]
     Runtime(String),
+}
+
+/// Why a credential was refused; each has its own stable code.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Credential {
+    Missing,
+    InvalidApiKey,
+    InvalidSession,
+    SessionExpired,
+    InvalidOrderToken,
+}
+
+impl std::fmt::Display for Credential {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.code())
+    }
+}
+
+impl Credential {
+    pub fn code(self) -> &'static str {
+        match self {
+            Credential::Missing => "missing_credentials",
+            Credential::InvalidApiKey => "invalid_api_key",
+            Credential::InvalidSession => "invalid_session",
+            Credential::SessionExpired => "session_expired",
+            Credential::InvalidOrderToken => "invalid_order_token",
+        }
+    }
+
+    fn message(self) -> &'static str {
+        match self {
+            Credential::Missing => {
+                "Send a credential: Authorization: Bearer <API key, agent session or order token>."
+            }
+            Credential::InvalidApiKey => "The API key is not valid.",
+            Credential::InvalidSession => "The agent session is not valid.",
+            Credential::SessionExpired => {
+                "The agent session has expired; reload the page to get a new one."
+            }
+            Credential::InvalidOrderToken => "The order token does not belong to this order.",
+        }
+    }
 }
 
 impl From<worker::Error> for ApiError {
@@ -109,7 +165,9 @@ impl ApiError {
             };
         }
         match self {
-            ApiError::InvalidStart(_) => 400,
+            ApiError::InvalidStart(_) | ApiError::TenantRequired => 400,
+            ApiError::Unauthenticated(_) => 401,
+            ApiError::OriginNotAllowed | ApiError::UnknownTenant | ApiError::AgentOnly => 403,
             ApiError::UnknownOrder | ApiError::NotFound => 404,
             ApiError::BodyTooLarge { .. } => 413,
             ApiError::NotJson => 415,
@@ -131,6 +189,11 @@ impl ApiError {
             ApiError::BodyTooLarge { .. } => "body_too_large",
             ApiError::UnknownOrder => "unknown_order",
             ApiError::NotFound => "not_found",
+            ApiError::OriginNotAllowed => "origin_not_allowed",
+            ApiError::TenantRequired => "tenant_required",
+            ApiError::UnknownTenant => "unknown_tenant",
+            ApiError::Unauthenticated(c) => c.code(),
+            ApiError::AgentOnly => "agents_only",
             ApiError::Config(_) => "misconfigured",
             _ => "internal_error",
         }
@@ -156,6 +219,15 @@ impl ApiError {
                 "This order does not exist or its result is no longer kept.".into()
             }
             ApiError::NotFound => "There is nothing at this address.".into(),
+            ApiError::OriginNotAllowed => {
+                "This page's origin is not allowed to use this service; add it to the tenant's allowedOrigins.".into()
+            }
+            ApiError::TenantRequired => "Name the tenant in the X-Legit-Tenant header.".into(),
+            ApiError::UnknownTenant => "There is no such tenant here.".into(),
+            ApiError::Unauthenticated(c) => c.message().into(),
+            ApiError::AgentOnly => {
+                "Identifying by personal number is for agents: open the widget with an agent session from your system.".into()
+            }
             ApiError::NotJson => "Send the request body as application/json.".into(),
             ApiError::BodyTooLarge { limit } => {
                 format!("The request body must be at most {limit} bytes.")
@@ -174,7 +246,11 @@ impl ApiError {
         if self.status() >= 500 {
             worker::console_error!("{}: {self}", self.code());
         }
-        Ok(Response::from_json(&self.body())?.with_status(self.status()))
+        let mut resp = Response::from_json(&self.body())?.with_status(self.status());
+        if let ApiError::Unauthenticated(_) = self {
+            resp.headers_mut().set("WWW-Authenticate", "Bearer")?;
+        }
+        Ok(resp)
     }
 }
 

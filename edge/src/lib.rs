@@ -2,10 +2,12 @@
 //! one Durable Object per order that collects every 2 s and streams state and QR frames to viewers, and
 //! answers in the JSON types of `legit_core::api`.
 
+mod access;
 mod bankid;
 mod config;
 mod error;
 mod handlers;
+mod http;
 mod objects;
 mod router;
 mod sse;

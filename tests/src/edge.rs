@@ -19,6 +19,9 @@ use std::time::{Duration, Instant};
 
 use reqwest::StatusCode;
 use reqwest::header::{ACCEPT, CONTENT_TYPE};
+
+/// The header naming the tenant on a browser's request.
+pub const TENANT_HEADER: &str = "X-Legit-Tenant";
 use serde_json::Value;
 
 use crate::Sim;
@@ -29,6 +32,33 @@ const READY_TIMEOUT: Duration = Duration::from_secs(30);
 const STOP_TIMEOUT: Duration = Duration::from_secs(10);
 /// Default wait for the next SSE event: several 2 s collect slots.
 pub const EVENT_TIMEOUT: Duration = Duration::from_secs(20);
+/// The tenant every harness request names (`X-Legit-Tenant`) unless a test builds its own request.
+pub const TENANT: &str = "demo";
+/// A site the default tenant allows, for CORS and CSP scenarios.
+pub const ALLOWED_ORIGIN: &str = "https://crm.test.example";
+
+/// The TENANTS document a test edge runs with by default: one tenant, [`TENANT`], allowing
+/// [`ALLOWED_ORIGIN`] and `extra_origins`, with `api_key`, full disclosure and a Unicode display name.
+pub fn default_tenants(api_key: &str, extra_origins: &[&str]) -> Value {
+    let mut origins = vec![ALLOWED_ORIGIN.to_owned()];
+    origins.extend(extra_origins.iter().map(|o| (*o).to_owned()));
+    serde_json::json!({
+        TENANT: {
+            "displayName": "Demo Försäkring",
+            "locale": "sv",
+            "allowedOrigins": origins,
+            "apiKeyHashes": [legit_core::tenant::api_key_hash(api_key)],
+            "disclosure": {"personalNumber": "full", "names": true},
+            "retentionSeconds": 600
+        }
+    })
+}
+
+/// A fresh random API key: 64 hex digits (244 random bits).
+pub fn new_api_key() -> String {
+    let part = || uuid::Uuid::new_v4().simple().to_string();
+    format!("{}{}", part(), part())
+}
 
 /// The project root (the workspace).
 fn project_root() -> PathBuf {
@@ -44,7 +74,18 @@ pub struct Answer {
     pub content_type: String,
     /// `Cache-Control`, empty when absent.
     pub cache_control: String,
+    pub headers: reqwest::header::HeaderMap,
     pub body: Value,
+}
+
+impl Answer {
+    /// A header's value, empty when absent.
+    pub fn header(&self, name: &str) -> &str {
+        self.headers
+            .get(name)
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or_default()
+    }
 }
 
 /// One server-sent event: its `event:` name (`message` when absent) and its `data:` as JSON (a string when
@@ -68,6 +109,12 @@ pub struct Edge {
     captured: Arc<Mutex<Vec<String>>>,
     /// Everything the launcher (and so workerd and the Worker's console) printed, across restarts.
     output: Arc<Mutex<String>>,
+    /// The default tenant's API key (the tenant's backend, the IVR).
+    pub api_key: String,
+    /// The order token of each order started through [`Edge::start_order`], by order id.
+    order_tokens: Mutex<std::collections::HashMap<String, String>>,
+    /// `--assets`, when not the launcher's default (`widget/dist`).
+    assets: Option<PathBuf>,
 }
 
 struct Launcher {
@@ -78,8 +125,22 @@ struct Launcher {
 }
 
 impl Edge {
-    /// Starts the Worker in Miniflare against `sim`, on a free port with an empty store.
+    /// Starts the Worker in Miniflare against `sim`, on a free port with an empty store, with
+    /// [`default_tenants`].
     pub async fn start(sim: &Sim) -> Edge {
+        let api_key = new_api_key();
+        let tenants = default_tenants(&api_key, &[]);
+        Edge::start_with(sim, api_key, tenants, None).await
+    }
+
+    /// [`Edge::start`] with a TENANTS document of the test's own (`api_key` is what [`Edge::start_order`]
+    /// sends for phone orders) and, when given, another folder of widget files than `widget/dist`.
+    pub async fn start_with(
+        sim: &Sim,
+        api_key: String,
+        tenants: Value,
+        assets: Option<PathBuf>,
+    ) -> Edge {
         let root = project_root();
         for needed in ["edge/build/index.js", "edge/local/node_modules/miniflare"] {
             assert!(
@@ -91,6 +152,8 @@ impl Edge {
         sim.certs
             .write(&dir.0.join("certs"))
             .expect("write the simulator's certificates for the launcher");
+        std::fs::write(dir.0.join("tenants.json"), tenants.to_string())
+            .expect("write tenants.json");
         let bankid_base = sim.running.rp_url.trim_end_matches('/').to_owned();
         let client = reqwest::Client::builder()
             .timeout(Duration::from_secs(30))
@@ -105,6 +168,9 @@ impl Edge {
             dir,
             captured: Arc::default(),
             output: Arc::default(),
+            api_key,
+            order_tokens: Mutex::default(),
+            assets,
         };
         edge.launch().await;
         edge
@@ -126,12 +192,22 @@ impl Edge {
     /// Spawns `node edge/local/run.mjs` and waits for its `ready` line.
     async fn launch(&mut self) {
         let root = project_root();
-        let mut child = Command::new("node")
-            .arg(root.join("edge/local/run.mjs"))
+        let mut command = Command::new("node");
+        if let Some(assets) = &self.assets {
+            command
+                .arg(root.join("edge/local/run.mjs"))
+                .arg("--assets")
+                .arg(assets);
+        } else {
+            command.arg(root.join("edge/local/run.mjs"));
+        }
+        let mut child = command
             .args(["--port", &self.port.to_string()])
             .arg("--certs")
             .arg(self.dir.0.join("certs"))
             .args(["--bankid-base", &self.bankid_base])
+            .arg("--tenants")
+            .arg(self.dir.0.join("tenants.json"))
             .arg("--persist")
             .arg(self.dir.0.join("state"))
             .current_dir(&root)
@@ -201,10 +277,19 @@ impl Edge {
         format!("{}{path}", self.base_url)
     }
 
-    /// `GET path`.
+    /// A request to `path` with nothing added: for tests that set every header themselves. Send it with
+    /// [`Edge::send`].
+    pub fn request(&self, method: reqwest::Method, path: &str) -> reqwest::RequestBuilder {
+        self.client.request(method, self.url(path))
+    }
+
+    /// `GET path`, naming [`TENANT`].
     pub async fn get(&self, path: &str) -> Answer {
-        self.send(self.client.get(self.url(path)), &format!("GET {path}"))
-            .await
+        let request = self
+            .client
+            .get(self.url(path))
+            .header(TENANT_HEADER, TENANT);
+        self.send(request, &format!("GET {path}")).await
     }
 
     /// `POST path` with `body` as JSON.
@@ -218,20 +303,34 @@ impl Edge {
         let request = self
             .client
             .post(self.url(path))
+            .header(TENANT_HEADER, TENANT)
             .header(CONTENT_TYPE, content_type)
             .body(body);
         self.send(request, &format!("POST {path} ({content_type})"))
             .await
     }
 
+    /// `POST path` with `body` as JSON and the tenant's API key, as an agent's backend would.
+    pub async fn post_as_agent(&self, path: &str, body: &Value) -> Answer {
+        let request = self
+            .client
+            .post(self.url(path))
+            .bearer_auth(&self.api_key)
+            .json(body);
+        self.send(request, &format!("POST {path} (agent)")).await
+    }
+
     /// `POST path` with no body.
     pub async fn post_empty(&self, path: &str) -> Answer {
-        self.send(self.client.post(self.url(path)), &format!("POST {path}"))
-            .await
+        let request = self
+            .client
+            .post(self.url(path))
+            .header(TENANT_HEADER, TENANT);
+        self.send(request, &format!("POST {path}")).await
     }
 
     /// Sends `request`; a failure to get any answer at all is a test failure naming `what`.
-    async fn send(&self, request: reqwest::RequestBuilder, what: &str) -> Answer {
+    pub async fn send(&self, request: reqwest::RequestBuilder, what: &str) -> Answer {
         let response = request
             .send()
             .await
@@ -241,6 +340,7 @@ impl Edge {
 
     async fn answer(&self, response: reqwest::Response) -> Answer {
         let status = response.status();
+        let headers = response.headers().clone();
         let content_type = header(&response, CONTENT_TYPE);
         let cache_control = header(&response, reqwest::header::CACHE_CONTROL);
         let bytes = response.bytes().await.expect("edge answer body");
@@ -255,14 +355,27 @@ impl Edge {
             status,
             content_type,
             cache_control,
+            headers,
             body,
         }
     }
 
-    /// `POST /api/v1/orders` with `body`; asserts `201` with an `orderId` of 32 hex digits and returns the
-    /// answer's body.
+    /// `POST /api/v1/orders` with `body`, as the widget would: naming [`TENANT`], and for a phone order
+    /// with the tenant's API key (as an agent's backend). Asserts `201` with an `orderId` of 32 hex digits and
+    /// an `orderToken`, remembers the token for [`Edge::events`] and [`Edge::cancel`], returns the body.
     pub async fn start_order(&self, body: Value) -> Value {
-        let answer = self.post("/api/v1/orders", &body).await;
+        let mut request = self
+            .client
+            .post(self.url("/api/v1/orders"))
+            .header(TENANT_HEADER, TENANT)
+            .json(&body);
+        if body["kind"]
+            .as_str()
+            .is_some_and(|k| k.starts_with("phone"))
+        {
+            request = request.bearer_auth(&self.api_key);
+        }
+        let answer = self.send(request, "POST /api/v1/orders").await;
         assert_eq!(
             answer.status,
             StatusCode::CREATED,
@@ -273,7 +386,24 @@ impl Edge {
             id.len() == 32 && id.bytes().all(|b| b.is_ascii_hexdigit()),
             "orderId must be 32 hex digits: {answer:?}"
         );
+        let token = answer.body["orderToken"]
+            .as_str()
+            .unwrap_or_else(|| panic!("no orderToken: {answer:?}"));
+        self.order_tokens
+            .lock()
+            .unwrap()
+            .insert(id.to_owned(), token.to_owned());
         answer.body
+    }
+
+    /// The order token [`Edge::start_order`] received for `order_id` (empty when it started none).
+    pub fn order_token(&self, order_id: &str) -> String {
+        self.order_tokens
+            .lock()
+            .unwrap()
+            .get(order_id)
+            .cloned()
+            .unwrap_or_default()
     }
 
     /// [`Edge::start_order`], returning the `orderId`.
@@ -284,18 +414,29 @@ impl Edge {
             .to_owned()
     }
 
-    /// `POST /api/v1/orders/{id}/cancel`.
+    /// `POST /api/v1/orders/{id}/cancel` with the order's token.
     pub async fn cancel(&self, order_id: &str) -> Answer {
-        self.post_empty(&format!("/api/v1/orders/{order_id}/cancel"))
-            .await
+        let path = format!("/api/v1/orders/{order_id}/cancel");
+        let request = self
+            .client
+            .post(self.url(&path))
+            .bearer_auth(self.order_token(order_id));
+        self.send(request, &format!("POST {path}")).await
     }
 
-    /// Opens `GET /api/v1/orders/{id}/events`, asserting `200` and `text/event-stream`.
+    /// Opens `GET /api/v1/orders/{id}/events?token=…` with the order's token, asserting `200` and
+    /// `text/event-stream`.
     pub async fn events(&self, order_id: &str) -> Events {
+        let token = self.order_token(order_id);
+        self.events_with(order_id, &format!("?token={token}")).await
+    }
+
+    /// Opens `GET /api/v1/orders/{id}/events{query}`, asserting `200` and `text/event-stream`.
+    pub async fn events_with(&self, order_id: &str, query: &str) -> Events {
         let path = format!("/api/v1/orders/{order_id}/events");
         let response = self
             .client
-            .get(self.url(&path))
+            .get(self.url(&format!("{path}{query}")))
             .header(ACCEPT, "text/event-stream")
             // The stream lives as long as the order; the client's overall timeout must not cut it.
             .timeout(Duration::from_secs(600))
@@ -339,7 +480,11 @@ impl Edge {
     /// key. What it printed must
     /// not carry personal data either (personal numbers and names of the simulator's orders and test user).
     pub async fn assert_no_secrets(&self, sim: &Sim) {
-        let mut secrets = vec!["qrStartSecret".to_owned(), "PRIVATE KEY".to_owned()];
+        let mut secrets = vec![
+            "qrStartSecret".to_owned(),
+            "PRIVATE KEY".to_owned(),
+            self.api_key.clone(),
+        ];
         // Every line of the keys' base64 bodies: a leak of any part of them counts.
         for key in [&sim.certs.rp.key, &sim.certs.result_signing_key] {
             secrets.extend(
@@ -660,7 +805,15 @@ impl TempDir {
         let nanos = std::time::SystemTime::now()
             .duration_since(std::time::UNIX_EPOCH)
             .map_or(0, |d| d.as_nanos());
-        let dir = std::env::temp_dir().join(format!(
+        // Memory-backed when the machine has it: Miniflare's Durable Object storage is SQLite, and on disk each
+        // order's first write waits ~30 ms for fsync, which production storage does not.
+        let shm = Path::new("/dev/shm");
+        let base = if shm.is_dir() {
+            shm.to_owned()
+        } else {
+            std::env::temp_dir()
+        };
+        let dir = base.join(format!(
             "{prefix}-{}-{}-{nanos}",
             std::process::id(),
             COUNTER.fetch_add(1, Ordering::Relaxed)

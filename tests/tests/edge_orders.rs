@@ -256,7 +256,7 @@ async fn a_second_phone_order_for_the_same_person_is_refused_with_rfa4() {
     let mut events = edge.events(&first).await;
     events.next_state_where("any", |_| true).await;
 
-    let second = edge.post("/api/v1/orders", &body).await;
+    let second = edge.post_as_agent("/api/v1/orders", &body).await;
     assert_eq!(second.status, StatusCode::CONFLICT, "{second:?}");
     assert_eq!(
         second.body["error"]["code"], "already_in_progress",
@@ -604,7 +604,7 @@ async fn healthz_says_where_bankid_is() {
 async fn a_mistyped_personal_number_is_refused_before_bankid() {
     let (sim, edge) = stack().await;
     let answer = edge
-        .post(
+        .post_as_agent(
             "/api/v1/orders",
             &json!({"kind": "phoneAuth", "personalNumber": "198112289875", "callInitiator": "user"}),
         )
@@ -725,10 +725,16 @@ async fn starting_while_bankid_is_down_or_refuses_us_says_so() {
 async fn an_unknown_order_is_not_found() {
     let (sim, edge) = stack().await;
     let id = "0123456789abcdef0123456789abcdef";
-    let answer = edge.get(&format!("/api/v1/orders/{id}/events")).await;
+    // An agent of the tenant asks: the order does not exist.
+    let request = edge
+        .request(reqwest::Method::GET, &format!("/api/v1/orders/{id}/events"))
+        .bearer_auth(&edge.api_key);
+    let answer = edge.send(request, "events of an unknown order").await;
     assert_eq!(answer.status, StatusCode::NOT_FOUND, "{answer:?}");
     assert_eq!(answer.body["error"]["code"], "unknown_order", "{answer:?}");
-    let answer = edge.cancel(id).await;
+    let answer = edge
+        .post_as_agent(&format!("/api/v1/orders/{id}/cancel"), &json!({}))
+        .await;
     assert_eq!(answer.status, StatusCode::NOT_FOUND, "{answer:?}");
     assert_eq!(answer.body["error"]["code"], "unknown_order", "{answer:?}");
     // Something to scan besides the errors.

@@ -4,6 +4,9 @@
 use crate::util::{self, Result, cargo};
 
 pub fn run() -> Result {
+    // The edge rows run the real Worker.
+    crate::install::run()?;
+    crate::edge::build()?;
     util::run(cargo().args([
         "run",
         "--release",

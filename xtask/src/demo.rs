@@ -17,7 +17,7 @@ use std::sync::mpsc;
 use std::time::{Duration, Instant};
 
 use crate::util::{self, Children, Result, cargo, spawn};
-use crate::{edge, install};
+use crate::{edge, install, tenants};
 
 const RP_ADDR: &str = "127.0.0.1:8443";
 const ADMIN_ADDR: &str = "127.0.0.1:8444";
@@ -47,6 +47,8 @@ pub fn run() -> Result {
     }
 
     util::run(Command::new(&bin).args(["certs", "--out", CERTS_DIR]))?;
+    // The edge's own pages (/embed) are same-origin; sites that embed the widget are listed here.
+    let (tenants_file, api_key) = tenants::prepare(&[format!("http://{edge_addr}")])?;
 
     let mut children = Children::default();
     let simulator = spawn(
@@ -71,6 +73,7 @@ pub fn run() -> Result {
             .arg(Path::new(edge::LOCAL_DIR).join("run.mjs"))
             .args(["--port", &edge_addr.port().to_string()])
             .args(["--certs", CERTS_DIR])
+            .args(["--tenants", &tenants_file])
             .args(["--bankid-base", &format!("https://{rp_addr}/rp/v6.0")])
             .args(["--persist", EDGE_STATE_DIR])
             .stdin(Stdio::piped())
@@ -80,6 +83,12 @@ pub fn run() -> Result {
     children.push("the edge (Miniflare)", launcher);
     let edge_url = wait_for_ready(&ready, &mut children)?;
 
+    let session = tenants::mint_session(edge_addr, &api_key);
+    let tenant = tenants::TENANT;
+    let agent_url = match &session {
+        Some(s) => format!("{edge_url}/embed?tenant={tenant}&mode=agent&session={s}"),
+        None => "(no agent session: POST /api/v1/sessions failed)".to_owned(),
+    };
     let certs = Path::new(CERTS_DIR)
         .canonicalize()
         .unwrap_or_else(|_| Path::new(CERTS_DIR).to_owned());
@@ -92,6 +101,10 @@ pub fn run() -> Result {
             format!("BankID RP API (mTLS)   https://{rp_addr}/rp/v6.0/"),
             format!("phone page, admin API  http://{admin_addr}/"),
             format!("edge API               {edge_url}"),
+            format!("customer widget        {edge_url}/embed?tenant={tenant}&mode=customer"),
+            "agent widget           the URL below the box (it carries a session)".to_owned(),
+            format!("tenant {tenant:?} API key  in target/demo/api-key"),
+            format!("tenants               {tenants_file}"),
             format!("certificates           {certs}"),
             "  pin as server root    ca.pem".to_owned(),
             "  client certificate    rp.pem + rp.key, or rp.p12".to_owned(),
@@ -100,6 +113,7 @@ pub fn run() -> Result {
             "Ctrl-C stops everything.".to_owned(),
         ])
     );
+    println!("agent widget (session valid 8 h):\n{agent_url}\n");
     children.wait_any()
 }
 

@@ -11,7 +11,8 @@ use crate::error::ApiError;
 struct Health<'a> {
     ok: bool,
     bankid_base: &'a str,
-    tenant_id: &'a str,
+    /// The configured tenants' ids (their settings are not shown).
+    tenants: Vec<&'a str>,
     /// Whether the result signing key is set and readable: without it completed orders carry no
     /// `resultToken` and `/.well-known/jwks.json` answers 500 `misconfigured`.
     result_signing: bool,
@@ -24,7 +25,7 @@ pub fn health(env: &Env, config: &Config) -> Result<Response, ApiError> {
     Ok(Response::from_json(&Health {
         ok: true,
         bankid_base: &config.bankid_base,
-        tenant_id: &config.tenant_id,
+        tenants: config.tenants.iter().map(|t| t.id.as_str()).collect(),
         result_signing: config::result_signing_key(env).is_ok(),
         version: env!("CARGO_PKG_VERSION"),
     })?)

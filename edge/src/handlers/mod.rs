@@ -3,3 +3,5 @@
 
 pub mod meta;
 pub mod orders;
+pub mod pages;
+pub mod sessions;

@@ -14,7 +14,8 @@ use std::cell::RefCell;
 use futures_channel::mpsc::{UnboundedSender, unbounded};
 use futures_util::StreamExt;
 use legit_core::api::{FailReason, OrderEvent, OrderKind, OrderStatus};
-use legit_core::retry::{AfterFailure, CollectLoop, RESULT_RETENTION_MS};
+use legit_core::retry::{AfterFailure, CollectLoop};
+use legit_core::tenant::Disclosure;
 use legit_core::token::ResultClaims;
 use serde::{Deserialize, Serialize};
 use worker::{
@@ -26,6 +27,7 @@ use worker::{
 #[allow(unused_imports)]
 use worker::wasm_bindgen;
 
+use crate::access::OrderAccess;
 use crate::bankid::{BankId, QrSecrets};
 use crate::config::{self, Config};
 use crate::error::ApiError;
@@ -35,6 +37,8 @@ use crate::sse;
 const RECORD: &str = "order";
 /// A Worker-to-object request needs an absolute URL; the object only looks at the path.
 const INTERNAL_ORIGIN: &str = "https://order.internal";
+/// Worker-to-object header: the tenant whose agent or backend asks; the object answers only for its own.
+const TENANT_HEADER: &str = "X-Legit-Tenant";
 
 /// What the Worker hands the object once BankID accepted the order.
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -52,6 +56,12 @@ pub struct StartOrder {
     /// `iss` of the result token: where the order was started ([`Config::issuer`]).
     #[serde(default)]
     pub issuer: String,
+    /// The tenant it was started for: the result token's `aud`.
+    pub tenant: String,
+    /// The tenant's policy when the order started, applied before anything about the user is stored.
+    pub disclosure: Disclosure,
+    /// How long the result is kept after the order ends.
+    pub retention_ms: u64,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -60,7 +70,7 @@ struct Record {
     order: StartOrder,
     schedule: CollectLoop,
     event: OrderEvent,
-    /// Set when the order reached a final state; storage is erased [`RESULT_RETENTION_MS`] later.
+    /// Set when the order reached a final state; storage is erased `order.retention_ms` later.
     ended_ms: Option<u64>,
 }
 
@@ -69,18 +79,26 @@ struct Record {
 /// Creates the object for a started order.
 pub async fn start(env: &Env, order: &StartOrder) -> Result<(), ApiError> {
     let body = serde_json::to_string(order)?;
-    call(env, &order.order_id, Method::Post, "/start", Some(body)).await?;
+    call(
+        env,
+        &order.order_id,
+        Method::Post,
+        "/start",
+        Some(body),
+        None,
+    )
+    .await?;
     Ok(())
 }
 
 /// The order's SSE stream, as the object produces it.
-pub async fn events(env: &Env, order_id: &str) -> Result<Response, ApiError> {
-    call(env, order_id, Method::Get, "/events", None).await
+pub async fn events(env: &Env, order_id: &str, access: &OrderAccess) -> Result<Response, ApiError> {
+    call(env, order_id, Method::Get, "/events", None, Some(access)).await
 }
 
 /// Cancels the order; answers the final event as JSON.
-pub async fn cancel(env: &Env, order_id: &str) -> Result<Response, ApiError> {
-    call(env, order_id, Method::Post, "/cancel", None).await
+pub async fn cancel(env: &Env, order_id: &str, access: &OrderAccess) -> Result<Response, ApiError> {
+    call(env, order_id, Method::Post, "/cancel", None, Some(access)).await
 }
 
 async fn call(
@@ -89,9 +107,15 @@ async fn call(
     method: Method,
     path: &str,
     body: Option<String>,
+    access: Option<&OrderAccess>,
 ) -> Result<Response, ApiError> {
     let mut init = RequestInit::new();
     init.with_method(method);
+    if let Some(OrderAccess::Tenant(tenant)) = access {
+        let headers = Headers::new();
+        headers.set(TENANT_HEADER, tenant)?;
+        init.with_headers(headers);
+    }
     if let Some(body) = body {
         init.with_body(Some(body.into()));
     }
@@ -132,8 +156,8 @@ impl DurableObject for OrderObject {
                 Ok(body) => self.on_start(&body).await,
                 Err(e) => Err(e.into()),
             },
-            (Method::Get, "/events") => self.on_events().await,
-            (Method::Post, "/cancel") => self.on_cancel().await,
+            (Method::Get, "/events") => self.on_events(asking_tenant(&req)).await,
+            (Method::Post, "/cancel") => self.on_cancel(asking_tenant(&req)).await,
             _ => Err(ApiError::NotFound),
         };
         result.or_else(ApiError::into_response)
@@ -167,10 +191,17 @@ impl OrderObject {
         Ok(Response::empty()?.with_status(201))
     }
 
-    async fn on_events(&self) -> Result<Response, ApiError> {
-        let Some(record) = self.load().await? else {
-            return Err(ApiError::UnknownOrder);
-        };
+    /// The stored order, if the asker may see it: another tenant's agent learns nothing, not even that the
+    /// order exists.
+    async fn load_for(&self, tenant: Option<String>) -> Result<Record, ApiError> {
+        match self.load().await? {
+            Some(record) if tenant.is_none_or(|t| t == record.order.tenant) => Ok(record),
+            _ => Err(ApiError::UnknownOrder),
+        }
+    }
+
+    async fn on_events(&self, tenant: Option<String>) -> Result<Response, ApiError> {
+        let record = self.load_for(tenant).await?;
         let (tx, rx) = unbounded::<Vec<u8>>();
         // The stored state first, so a viewer that connects late (or reconnects) is at once up to date.
         let _ = tx.unbounded_send(sse::state_frame(&record.event));
@@ -191,10 +222,8 @@ impl OrderObject {
         Ok(Response::from_stream(rx.map(Ok::<Vec<u8>, worker::Error>))?.with_headers(headers))
     }
 
-    async fn on_cancel(&self) -> Result<Response, ApiError> {
-        let Some(record) = self.load().await? else {
-            return Err(ApiError::UnknownOrder);
-        };
+    async fn on_cancel(&self, tenant: Option<String>) -> Result<Response, ApiError> {
+        let record = self.load_for(tenant).await?;
         if record.ended_ms.is_some() {
             return Ok(Response::from_json(&record.event)?);
         }
@@ -233,7 +262,7 @@ impl OrderObject {
             return Ok(());
         };
         if let Some(ended) = record.ended_ms {
-            let erase_at = ended + RESULT_RETENTION_MS;
+            let erase_at = ended + record.order.retention_ms;
             if now >= erase_at {
                 self.viewers.borrow_mut().clear();
                 self.state.storage().delete_all().await?;
@@ -283,7 +312,10 @@ impl OrderObject {
                 }
             };
             if next.status == OrderStatus::Complete {
-                next.result_token = self.result_token(&record.order, &next, &config, now);
+                // From here on only what the tenant may see exists: the event is stored and sent as is.
+                let today = legit_core::api::swedish_date(i64::try_from(now).unwrap_or(i64::MAX));
+                next.user = next.user.map(|u| o.disclosure.apply(&u, today));
+                next.result_token = self.result_token(&record.order, &next, now);
             }
             let changed = !next.same_state(&record.event);
             record.event = next;
@@ -312,7 +344,7 @@ impl OrderObject {
         self.save(&record).await?;
         self.broadcast(&sse::state_frame(&record.event));
         self.viewers.borrow_mut().clear();
-        self.arm(now + RESULT_RETENTION_MS, now).await?;
+        self.arm(now + record.order.retention_ms, now).await?;
         let e = &record.event;
         console_log!(
             "order {} ({}) ended: {:?} hint={} error={} after {} collects",
@@ -329,13 +361,7 @@ impl OrderObject {
     /// The signed result of a completed order. Without a usable key the order still completes, without a token:
     /// healthz says `resultSigning: false` and the JWKS route answers `misconfigured`. The token itself is
     /// never logged.
-    fn result_token(
-        &self,
-        order: &StartOrder,
-        event: &OrderEvent,
-        config: &Config,
-        now: u64,
-    ) -> Option<String> {
+    fn result_token(&self, order: &StartOrder, event: &OrderEvent, now: u64) -> Option<String> {
         let key = match config::result_signing_key(&self.env) {
             Ok(key) => key,
             Err(e) => {
@@ -346,8 +372,7 @@ impl OrderObject {
                 return None;
             }
         };
-        let claims =
-            ResultClaims::for_completion(event, &order.issuer, &config.tenant_id, now / 1000)?;
+        let claims = ResultClaims::for_completion(event, &order.issuer, &order.tenant, now / 1000)?;
         Some(key.sign(&claims))
     }
 
@@ -392,6 +417,10 @@ fn qr_frame(record: &Record, now: u64) -> Option<Vec<u8>> {
         &secrets.qr_start_secret,
         qr_time,
     )))
+}
+
+fn asking_tenant(req: &Request) -> Option<String> {
+    req.headers().get(TENANT_HEADER).ok().flatten()
 }
 
 /// The first 8 hex digits of the order id: enough to follow one order through the logs, nothing personal.

@@ -5,8 +5,9 @@
 use std::fmt::Write as _;
 use std::time::{Duration, Instant};
 
+use legit_tests::edge::Edge;
 use legit_tests::{Rp, Sim, StatusCode};
-use serde_json::json;
+use serde_json::{Value, json};
 
 /// Latency samples of one kind of call.
 struct Samples {
@@ -105,13 +106,190 @@ async fn main() {
         );
     }
     println!("\nSimulator latency per call (loopback, one client, sequential):\n\n{table}");
+    let edge_table = edge_figures(&sim).await;
+    println!("\nEdge (the Worker in Miniflare, loopback, same run):\n\n{edge_table}");
     let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
         .parent()
         .unwrap_or(std::path::Path::new("."));
     let out = root.join("target/bench.md");
-    match std::fs::write(&out, format!("# cargo xtask bench\n\n{table}")) {
+    let doc = format!(
+        "# cargo xtask bench\n\n## Simulator latency per call\n\n{table}\n## Edge\n\n{edge_table}"
+    );
+    match std::fs::write(&out, doc) {
         Ok(()) => println!("written to {}", out.display()),
         Err(e) => eprintln!("could not write {}: {e}", out.display()),
     }
     tokio::time::sleep(Duration::from_millis(10)).await;
+}
+
+/// The edge's figures against DESIGN.md §8: relay overhead over direct calls (same simulator, same run),
+/// collects per order as viewers grow, and the Worker bundle's size.
+async fn edge_figures(sim: &Sim) -> String {
+    let edge = Edge::start(sim).await;
+    let client = reqwest::Client::new();
+    const N: usize = 200;
+
+    // Start then cancel, so no order keeps collecting while later samples are taken.
+    let mut direct_start = Vec::with_capacity(N);
+    let mut direct_cancel = Vec::with_capacity(N);
+    let mut edge_start = Vec::with_capacity(N);
+    let mut edge_cancel = Vec::with_capacity(N);
+    for i in 0..N + N / 10 {
+        let warm = i < N / 10;
+        let t = Instant::now();
+        let (status, body) = sim
+            .post_rp("auth", &json!({"endUserIp": "192.0.2.1"}))
+            .await;
+        assert_eq!(status, StatusCode::OK, "{body}");
+        let started = micros(t);
+        let order_ref = body["orderRef"].as_str().expect("orderRef").to_owned();
+        let t = Instant::now();
+        let (status, body) = sim.cancel(&order_ref).await;
+        assert_eq!(status, StatusCode::OK, "{body}");
+        let cancelled = micros(t);
+
+        let t = Instant::now();
+        let answer = client
+            .post(edge.url("/api/v1/orders"))
+            .header("X-Legit-Tenant", legit_tests::edge::TENANT)
+            .json(&json!({"kind": "auth"}))
+            .send()
+            .await
+            .expect("edge start");
+        assert_eq!(answer.status(), StatusCode::CREATED);
+        let body: Value = answer.json().await.expect("start answer");
+        let edge_started = micros(t);
+        let id = body["orderId"].as_str().expect("orderId");
+        let token = body["orderToken"].as_str().expect("orderToken");
+        let t = Instant::now();
+        let answer = client
+            .post(edge.url(&format!("/api/v1/orders/{id}/cancel")))
+            .bearer_auth(token)
+            .send()
+            .await
+            .expect("edge cancel");
+        assert_eq!(answer.status(), StatusCode::OK);
+        answer.bytes().await.expect("cancel answer");
+        let edge_cancelled = micros(t);
+        if !warm {
+            direct_start.push(started);
+            direct_cancel.push(cancelled);
+            edge_start.push(edge_started);
+            edge_cancel.push(edge_cancelled);
+        }
+    }
+    let rows = [
+        ("start: direct mTLS auth", direct_start),
+        ("start: through the edge (auth + order object)", edge_start),
+        ("cancel: direct mTLS cancel", direct_cancel),
+        (
+            "cancel: through the edge (order object + cancel)",
+            edge_cancel,
+        ),
+    ]
+    .map(|(name, micros)| Samples { name, micros });
+    let mut table = String::from(
+        "| measurement | n | p50 µs | p95 µs | overhead p50 / p95 µs |\n|---|---|---|---|---|\n",
+    );
+    for pair in rows.chunks(2) {
+        let (direct, relayed) = (&pair[0], &pair[1]);
+        for s in pair {
+            let overhead = if std::ptr::eq(s, relayed) {
+                format!(
+                    "+{} / +{}",
+                    relayed
+                        .percentile(50.0)
+                        .saturating_sub(direct.percentile(50.0)),
+                    relayed
+                        .percentile(95.0)
+                        .saturating_sub(direct.percentile(95.0))
+                )
+            } else {
+                "baseline".to_owned()
+            };
+            let _ = writeln!(
+                table,
+                "| {} | {} | {} | {} | {overhead} |",
+                s.name,
+                s.micros.len(),
+                s.percentile(50.0),
+                s.percentile(95.0)
+            );
+        }
+    }
+
+    // One order, V viewers, a fixed window: BankID must see one collect per 2 s whatever V is.
+    const WINDOW: Duration = Duration::from_secs(10);
+    let mut viewers_table = String::from(
+        "\n| viewers on one order | collects in 10 s | per 2 s | budget |\n|---|---|---|---|\n",
+    );
+    for viewers in [1usize, 10, 100] {
+        let started = edge.start_order(json!({"kind": "auth"})).await;
+        let id = started["orderId"].as_str().expect("orderId").to_owned();
+        let mut streams = Vec::with_capacity(viewers);
+        for _ in 0..viewers {
+            let mut events = edge.events(&id).await;
+            events.next_state_where("first state", |_| true).await;
+            streams.push(events);
+        }
+        let order_ref = sim
+            .orders()
+            .await
+            .into_iter()
+            .filter(|o| o["status"] == "pending")
+            .find_map(|o| o["orderRef"].as_str().map(str::to_owned))
+            .expect("the pending order");
+        let (_, before) = sim.admin_get("/admin/stats").await;
+        let before = before["collects"][&order_ref].as_u64().unwrap_or(0);
+        tokio::time::sleep(WINDOW).await;
+        let (_, after) = sim.admin_get("/admin/stats").await;
+        let collects = after["collects"][&order_ref].as_u64().unwrap_or(0) - before;
+        #[allow(clippy::cast_precision_loss)]
+        let per_two = collects as f64 / (WINDOW.as_secs_f64() / 2.0);
+        let verdict = if (4..=6).contains(&collects) {
+            "pass (1 per 2 s)"
+        } else {
+            "FAIL"
+        };
+        let _ = writeln!(
+            viewers_table,
+            "| {viewers} | {collects} | {per_two:.2} | {verdict} |"
+        );
+        edge.cancel(&id).await;
+        drop(streams);
+    }
+
+    let bundle = bundle_gzip_bytes();
+    let size_row = match bundle {
+        Some((raw, gz)) => format!(
+            "\n| Worker bundle (index.js + index_bg.wasm) | raw {} KB | gzip {} KB | budget 1024 KB gzip: {} |\n",
+            raw / 1024,
+            gz / 1024,
+            if gz <= 1024 * 1024 { "pass" } else { "FAIL" }
+        ),
+        None => "\nWorker bundle: edge/build is missing (cargo xtask edge)\n".to_owned(),
+    };
+    format!("{table}{viewers_table}{size_row}")
+}
+
+fn micros(t: Instant) -> u64 {
+    u64::try_from(t.elapsed().as_micros()).unwrap_or(u64::MAX)
+}
+
+/// Raw and gzip -9 sizes of the built Worker.
+fn bundle_gzip_bytes() -> Option<(u64, u64)> {
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).parent()?;
+    let mut raw = 0;
+    let mut gz = 0;
+    for file in ["edge/build/index.js", "edge/build/index_bg.wasm"] {
+        let path = root.join(file);
+        raw += std::fs::metadata(&path).ok()?.len();
+        let out = std::process::Command::new("gzip")
+            .args(["-9", "-c"])
+            .arg(&path)
+            .output()
+            .ok()?;
+        gz += out.stdout.len() as u64;
+    }
+    Some((raw, gz))
 }

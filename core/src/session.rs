@@ -1,0 +1,209 @@
+//! The capabilities the edge hands out (DESIGN.md §5: an order id is not a capability).
+//!
+//! - An **order token** lets whoever started an order follow and cancel it: `HMAC(key, order id)`, so the
+//!   edge stores nothing to check it.
+//! - An **agent session** lets an agent's widget do what only agents may (phone orders, links, look-ups):
+//!   the tenant's backend mints it with its API key (`POST /api/v1/sessions`) and hands it to the widget, so
+//!   the API key never reaches a browser. `s1.<claims>.<mac>`, claims `{"t": tenant, "x": expiry ms}`.
+//!
+//! Both are HMAC-SHA256 under one 32-byte key the edge derives from its secret, and both compare in constant
+//! time.
+
+use base64::Engine as _;
+use base64::engine::general_purpose::URL_SAFE_NO_PAD as B64;
+use hmac::{Hmac, Mac as _};
+use serde::{Deserialize, Serialize};
+use sha2::{Digest as _, Sha256};
+
+use crate::tenant::is_tenant_id;
+
+/// A working day: an agent's console stays open through a shift without the CRM minting anew.
+pub const AGENT_SESSION_TTL_MS: u64 = 8 * 60 * 60 * 1_000;
+
+const SESSION_PREFIX: &str = "s1.";
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+pub enum SessionError {
+    #[error("the session is not one this edge issued")]
+    Invalid,
+    #[error("the session has expired; ask your system for a new one")]
+    Expired,
+}
+
+impl SessionError {
+    pub fn code(self) -> &'static str {
+        match self {
+            SessionError::Invalid => "invalid_session",
+            SessionError::Expired => "session_expired",
+        }
+    }
+}
+
+/// What a valid agent session says.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AgentSession {
+    #[serde(rename = "t")]
+    pub tenant: String,
+    /// Unix ms.
+    #[serde(rename = "x")]
+    pub expires_ms: u64,
+}
+
+/// The MAC key. Its Debug output is redacted.
+#[derive(Clone)]
+pub struct SessionKey([u8; 32]);
+
+impl std::fmt::Debug for SessionKey {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("SessionKey(..)")
+    }
+}
+
+impl SessionKey {
+    /// Derives the key from a secret of the edge (its signing key's text), under a label of its own, so
+    /// the derived key is useless for anything else.
+    pub fn derive(secret: &[u8]) -> SessionKey {
+        let mut h = Sha256::new();
+        h.update(b"legit session key v1\0");
+        h.update(secret);
+        SessionKey(h.finalize().into())
+    }
+
+    fn mac(&self, label: &[u8], data: &[u8]) -> Hmac<Sha256> {
+        let mut mac = Hmac::<Sha256>::new_from_slice(&self.0).expect("HMAC takes any key length");
+        mac.update(label);
+        mac.update(data);
+        mac
+    }
+
+    pub fn order_token(&self, order_id: &str) -> String {
+        B64.encode(
+            self.mac(b"order\0", order_id.as_bytes())
+                .finalize()
+                .into_bytes(),
+        )
+    }
+
+    pub fn verifies_order_token(&self, order_id: &str, token: &str) -> bool {
+        let Ok(tag) = B64.decode(token) else {
+            return false;
+        };
+        self.mac(b"order\0", order_id.as_bytes())
+            .verify_slice(&tag)
+            .is_ok()
+    }
+
+    pub fn agent_session(&self, session: &AgentSession) -> String {
+        let claims = B64.encode(serde_json::to_vec(session).unwrap_or_default());
+        let tag = B64.encode(
+            self.mac(b"agent\0", claims.as_bytes())
+                .finalize()
+                .into_bytes(),
+        );
+        format!("{SESSION_PREFIX}{claims}.{tag}")
+    }
+
+    /// Checks the MAC before reading anything inside, then the expiry.
+    pub fn verify_agent_session(
+        &self,
+        token: &str,
+        now_ms: u64,
+    ) -> Result<AgentSession, SessionError> {
+        let rest = token
+            .strip_prefix(SESSION_PREFIX)
+            .ok_or(SessionError::Invalid)?;
+        let (claims, tag) = rest.split_once('.').ok_or(SessionError::Invalid)?;
+        let tag = B64.decode(tag).map_err(|_| SessionError::Invalid)?;
+        self.mac(b"agent\0", claims.as_bytes())
+            .verify_slice(&tag)
+            .map_err(|_| SessionError::Invalid)?;
+        let bytes = B64.decode(claims).map_err(|_| SessionError::Invalid)?;
+        let session: AgentSession =
+            serde_json::from_slice(&bytes).map_err(|_| SessionError::Invalid)?;
+        if !is_tenant_id(&session.tenant) {
+            return Err(SessionError::Invalid);
+        }
+        if now_ms >= session.expires_ms {
+            return Err(SessionError::Expired);
+        }
+        Ok(session)
+    }
+}
+
+/// Whether a bearer credential is shaped like an agent session (rather than an API key or order token).
+pub fn is_agent_session(token: &str) -> bool {
+    token.starts_with(SESSION_PREFIX)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+
+    fn key() -> SessionKey {
+        SessionKey::derive(b"-----BEGIN PRIVATE KEY-----test")
+    }
+
+    fn session() -> AgentSession {
+        AgentSession {
+            tenant: "acme".into(),
+            expires_ms: 2_000,
+        }
+    }
+
+    #[test]
+    fn an_order_token_opens_its_own_order_only() {
+        let t = key().order_token("0123456789abcdef0123456789abcdef");
+        assert_eq!(t.len(), 43);
+        assert!(key().verifies_order_token("0123456789abcdef0123456789abcdef", &t));
+        assert!(!key().verifies_order_token("0123456789abcdef0123456789abcdee", &t));
+        assert!(
+            !SessionKey::derive(b"other")
+                .verifies_order_token("0123456789abcdef0123456789abcdef", &t)
+        );
+        assert!(!key().verifies_order_token("0123456789abcdef0123456789abcdef", ""));
+    }
+
+    #[test]
+    fn an_agent_session_round_trips_until_it_expires() {
+        let token = key().agent_session(&session());
+        assert!(is_agent_session(&token));
+        assert_eq!(key().verify_agent_session(&token, 1_999), Ok(session()));
+        assert_eq!(
+            key().verify_agent_session(&token, 2_000),
+            Err(SessionError::Expired)
+        );
+        assert_eq!(
+            SessionKey::derive(b"other").verify_agent_session(&token, 0),
+            Err(SessionError::Invalid)
+        );
+    }
+
+    #[test]
+    fn a_forged_session_is_refused() {
+        let token = key().agent_session(&session());
+        let (claims, tag) = token["s1.".len()..].split_once('.').unwrap();
+        let other = B64.encode(br#"{"t":"evil","x":99999999999999}"#);
+        assert_eq!(
+            key().verify_agent_session(&format!("s1.{other}.{tag}"), 0),
+            Err(SessionError::Invalid)
+        );
+        assert_eq!(
+            key().verify_agent_session(&format!("s1.{claims}."), 0),
+            Err(SessionError::Invalid)
+        );
+    }
+
+    #[test]
+    fn key_debug_is_redacted() {
+        assert_eq!(format!("{:?}", key()), "SessionKey(..)");
+    }
+
+    proptest! {
+        #[test]
+        fn any_text_is_refused_without_panicking(s in "\\PC{0,120}") {
+            prop_assert!(key().verify_agent_session(&s, 0).is_err());
+            prop_assert!(!key().verifies_order_token("x", &s));
+        }
+    }
+}

@@ -1,0 +1,136 @@
+//! The widget's files, from the `ASSETS` binding: `/embed` (the iframe page, given the tenant's settings and
+//! a CSP whose `frame-ancestors` are the tenant's sites), `/legit.js` and `/widget/*`.
+
+use legit_core::tenant::Tenant;
+use serde::Serialize;
+use worker::{Env, Request, Response};
+
+use crate::config::{ASSETS, Config};
+use crate::error::ApiError;
+use crate::http;
+
+/// In `embed.html`, replaced by the tenant's settings.
+const CONFIG_PLACEHOLDER: &str = r#"<meta name="legit-config" content="">"#;
+
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
+struct PageConfig<'a> {
+    tenant: &'a str,
+    display_name: &'a str,
+    locale: &'a str,
+    /// Where the widget may post its results: the tenant's sites, no others.
+    parent_origins: &'a [String],
+}
+
+/// `GET /embed?tenant=…`.
+pub async fn embed(req: &Request, env: &Env, config: &Config) -> Result<Response, ApiError> {
+    let url = req.url()?;
+    let tenant_id = url
+        .query_pairs()
+        .find(|(k, _)| k == "tenant")
+        .map(|(_, v)| v.into_owned())
+        .ok_or(ApiError::TenantRequired)?;
+    let tenant = config
+        .tenants
+        .get(&tenant_id)
+        .ok_or(ApiError::UnknownTenant)?;
+    let asset = format!("{}/embed.html", url.origin().ascii_serialization());
+    let mut file = env.assets(ASSETS)?.fetch(asset, None).await?;
+    if file.status_code() != 200 {
+        return Err(ApiError::Config(
+            "embed.html is missing from the assets: build the widget (cargo xtask widget)".into(),
+        ));
+    }
+    let html = render(&file.text().await?, tenant)?;
+    let mut resp = Response::from_html(html)?;
+    let h = resp.headers_mut();
+    h.set(
+        "Content-Security-Policy",
+        &http::page_csp(&tenant.frame_ancestors()),
+    )?;
+    h.set("Cache-Control", "no-store")?;
+    Ok(resp)
+}
+
+/// `embed.html` with the tenant's settings in its config tag.
+fn render(template: &str, tenant: &Tenant) -> Result<String, ApiError> {
+    let settings = PageConfig {
+        tenant: &tenant.id,
+        display_name: &tenant.display_name,
+        locale: tenant.locale.tag(),
+        parent_origins: &tenant.allowed_origins,
+    };
+    let json = serde_json::to_string(&settings)?;
+    if !template.contains(CONFIG_PLACEHOLDER) {
+        return Err(ApiError::Config(
+            "embed.html has no legit-config tag to fill".into(),
+        ));
+    }
+    let tag = format!(
+        r#"<meta name="legit-config" content="{}">"#,
+        escape_attribute(&json)
+    );
+    Ok(template.replacen(CONFIG_PLACEHOLDER, &tag, 1))
+}
+
+fn escape_attribute(text: &str) -> String {
+    let mut out = String::with_capacity(text.len() + 16);
+    for c in text.chars() {
+        match c {
+            '&' => out.push_str("&amp;"),
+            '"' => out.push_str("&quot;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '\'' => out.push_str("&#39;"),
+            c => out.push(c),
+        }
+    }
+    out
+}
+
+/// `GET /legit.js`, `GET /widget/*`: the file as built, with the binding's own caching headers (it
+/// revalidates by ETag). Loaded cross-origin by tenants' pages: the router adds CORS for allowed sites.
+pub async fn asset(req: &Request, env: &Env) -> Result<Response, ApiError> {
+    let resp = env.assets(ASSETS)?.fetch_request(req.clone()?).await?;
+    if resp.status_code() == 404 {
+        return Err(ApiError::NotFound);
+    }
+    Ok(resp)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use legit_core::tenant::Tenants;
+
+    #[test]
+    fn the_page_gets_the_tenant_settings_escaped() {
+        let tenants = Tenants::parse(
+            r#"{"acme": {"displayName": "Acme \"Försäkring\" <AB>", "locale": "en",
+                "allowedOrigins": ["https://crm.acme.se"]}}"#,
+        )
+        .unwrap();
+        let html = render(
+            r#"<head><meta name="legit-config" content=""></head>"#,
+            tenants.get("acme").unwrap(),
+        )
+        .unwrap();
+        assert!(
+            html.contains("&quot;tenant&quot;:&quot;acme&quot;"),
+            "{html}"
+        );
+        assert!(
+            html.contains("Acme \\&quot;Försäkring\\&quot; &lt;AB&gt;"),
+            "{html}"
+        );
+        assert!(html.contains("&quot;parentOrigins&quot;:[&quot;https://crm.acme.se&quot;]"));
+        assert!(html.contains("&quot;locale&quot;:&quot;en&quot;"));
+        assert!(!html.contains("<AB>"));
+    }
+
+    #[test]
+    fn a_page_without_the_tag_is_a_build_error() {
+        let tenants = Tenants::parse(r#"{"a": {"displayName": "A"}}"#).unwrap();
+        assert!(render("<head></head>", tenants.get("a").unwrap()).is_err());
+    }
+}
