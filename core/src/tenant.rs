@@ -20,6 +20,7 @@ use sha2::{Digest as _, Sha256};
 use crate::Lang;
 use crate::api::EventUser;
 use crate::date::Date;
+use crate::link::constant_time_eq;
 use crate::personal_number::PersonalNumber;
 
 /// How long a result is kept when the tenant does not say (DESIGN.md §5).
@@ -304,14 +305,6 @@ fn parse_key_hash(text: &str) -> Option<[u8; 32]> {
     bytes.try_into().ok()
 }
 
-/// Equality whose time does not depend on where the inputs differ.
-pub fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
-    if a.len() != b.len() {
-        return false;
-    }
-    a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -462,13 +455,6 @@ mod tests {
         assert!(!t.disclosure.names);
         assert_eq!(t.retention_secs, 120);
         assert_eq!(t.locale, Lang::En);
-    }
-
-    #[test]
-    fn constant_time_eq_is_equality() {
-        assert!(constant_time_eq(b"abc", b"abc"));
-        assert!(!constant_time_eq(b"abc", b"abd"));
-        assert!(!constant_time_eq(b"abc", b"ab"));
     }
 
     proptest! {

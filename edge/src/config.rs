@@ -86,14 +86,18 @@ impl Config {
     }
 }
 
+/// The signing key's PEM text: a secret in production, a plain binding locally.
+fn signing_key_pem(env: &Env) -> Result<String, ApiError> {
+    env.secret(RESULT_SIGNING_KEY)
+        .or_else(|_| env.var(RESULT_SIGNING_KEY))
+        .map(|v| v.to_string())
+        .map_err(|_| ApiError::Config(format!("{RESULT_SIGNING_KEY} is not set")))
+}
+
 /// The result signing key: a secret in production, a plain binding locally. A missing or unreadable key is a
 /// configuration error; its message never holds key material.
 pub fn result_signing_key(env: &Env) -> Result<SigningKey, ApiError> {
-    let pem = env
-        .secret(RESULT_SIGNING_KEY)
-        .or_else(|_| env.var(RESULT_SIGNING_KEY))
-        .map(|v| v.to_string())
-        .map_err(|_| ApiError::Config(format!("{RESULT_SIGNING_KEY} is not set")))?;
+    let pem = signing_key_pem(env)?;
     SigningKey::from_pkcs8_pem(&pem)
         .map_err(|e| ApiError::Config(format!("{RESULT_SIGNING_KEY}: {e}")))
 }
@@ -103,11 +107,7 @@ pub fn result_signing_key(env: &Env) -> Result<SigningKey, ApiError> {
 /// as a key here: that costs milliseconds in wasm on every request, and `/healthz` already says whether the
 /// key signs.
 pub fn session_key(env: &Env) -> Result<SessionKey, ApiError> {
-    let pem = env
-        .secret(RESULT_SIGNING_KEY)
-        .or_else(|_| env.var(RESULT_SIGNING_KEY))
-        .map(|v| v.to_string())
-        .map_err(|_| ApiError::Config(format!("{RESULT_SIGNING_KEY} is not set")))?;
+    let pem = signing_key_pem(env)?;
     let pem = pem.trim();
     if !pem.starts_with("-----BEGIN") {
         return Err(ApiError::Config(format!(
