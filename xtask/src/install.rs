@@ -29,6 +29,8 @@ const APT_PACKAGES: &[(&str, Need)] = &[
 const NPM_FOLDERS: &[&str] = &[
     // Miniflare (runs the Worker locally), binaryen's wasm-opt and esbuild (used by worker-build).
     "edge/local",
+    // axe-core, the accessibility checker the widget's end-to-end tests run on every screen.
+    "widget/a11y",
 ];
 
 /// How to tell that a package is present.

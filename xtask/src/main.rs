@@ -11,6 +11,7 @@ mod install;
 mod tenants;
 mod test;
 mod util;
+mod widget;
 
 use std::process::ExitCode;
 
@@ -26,8 +27,11 @@ tasks:
             edge Worker in Miniflare until Ctrl-C; prints the URLs.
   edge      Build the edge Worker into edge/build/ (worker-build --release, with the
             tools `install` put in place; nothing is downloaded).
-  test      install, then cargo fmt --check, clippy -D warnings, build the edge Worker and
-            cargo test, stopping at the first failure; prints how long each step took.
+  widget    Build the widget into widget/dist/ (cargo for wasm32, wasm-bindgen, wasm-opt -Oz,
+            the static files); prints the sizes, raw and gzip, against the 100 KB budget.
+  test      install, then cargo fmt --check, clippy -D warnings (also the widget for wasm32),
+            build the widget and the edge Worker, cargo test, the widget's wasm tests in
+            headless Chromium; stops at the first failure; prints how long each step took.
   bench     Measure the figures the budgets name (simulator latency per call, ...) side by
             side in one run; prints a table and writes target/bench.md.
   help      Print this text.
@@ -54,6 +58,7 @@ fn main() -> ExitCode {
         "install" => install::run(),
         "demo" => demo::run(),
         "edge" => edge::build(),
+        "widget" => widget::build(),
         "test" => test::run(),
         "bench" => bench::run(),
         "help" | "-h" | "--help" => {

@@ -5,7 +5,7 @@
 use std::time::{Duration, Instant};
 
 use crate::util::{self, Result, cargo, display, format_duration};
-use crate::{edge, install};
+use crate::{edge, install, widget};
 
 /// One step: a name for the summary and what it does.
 struct Step {
@@ -18,6 +18,10 @@ enum Action {
     Cargo(&'static [&'static str]),
     /// Build the edge Worker, which the end-to-end tests run in Miniflare.
     Edge,
+    /// Build the widget into widget/dist, which the edge serves.
+    Widget,
+    /// The widget's wasm-bindgen tests in headless Chromium.
+    WidgetBrowser,
 }
 
 fn steps() -> Vec<Step> {
@@ -42,12 +46,34 @@ fn steps() -> Vec<Step> {
             ]),
         },
         Step {
+            name: "clippy-wasm",
+            action: Action::Cargo(&[
+                "clippy",
+                "--package",
+                "legit-widget",
+                "--target",
+                "wasm32-unknown-unknown",
+                "--all-targets",
+                "--",
+                "-D",
+                "warnings",
+            ]),
+        },
+        Step {
+            name: "widget",
+            action: Action::Widget,
+        },
+        Step {
             name: "edge",
             action: Action::Edge,
         },
         Step {
             name: "test",
             action: Action::Cargo(&["test", "--workspace"]),
+        },
+        Step {
+            name: "wasm-test",
+            action: Action::WidgetBrowser,
         },
     ]
 }
@@ -62,6 +88,8 @@ pub fn run() -> Result {
         let result = match step.action {
             Action::Install => install::run(),
             Action::Edge => edge::build(),
+            Action::Widget => widget::build(),
+            Action::WidgetBrowser => widget::browser_tests(),
             Action::Cargo(args) => {
                 let mut cmd = cargo();
                 cmd.args(args);
@@ -118,7 +146,9 @@ mod tests {
         assert!(text.contains("install    ok"), "{text}");
         assert!(text.contains("fmt        FAILED"), "{text}");
         assert!(text.contains("clippy     not run"), "{text}");
+        assert!(text.contains("widget     not run"), "{text}");
         assert!(text.contains("edge       not run"), "{text}");
+        assert!(text.contains("wasm-test  not run"), "{text}");
         assert!(text.contains("test       not run"), "{text}");
         assert!(text.contains("total"), "{text}");
     }

@@ -1,0 +1,487 @@
+//! The widget end to end: the real `/embed` page of the edge (Worker in Miniflare, BankID simulator over mTLS)
+//! in headless Chromium, driven as a customer and as an agent, at a softphone's 320 px and at 480 px.
+//! Screenshots land in `target/screenshots/widget-*.png`.
+//!
+//! Needs the built widget (`cargo xtask widget`) and edge (`cargo xtask edge`); `cargo xtask test` builds both
+//! first.
+
+use std::time::Duration;
+
+use legit_tests::browser::Browser;
+use legit_tests::edge::{Edge, TENANT};
+use legit_tests::{DEFAULT_NAME, DEFAULT_PNR, Sim};
+use serde_json::{Value, json};
+
+const WAIT: Duration = Duration::from_secs(20);
+
+type Error = Box<dyn std::error::Error>;
+type TestResult = Result<(), Error>;
+
+async fn stack() -> (Sim, Edge) {
+    let sim = Sim::start().await;
+    let edge = Edge::start(&sim).await;
+    (sim, edge)
+}
+
+/// The simulator's only order.
+async fn only_order_ref(sim: &Sim) -> String {
+    let orders = sim.orders().await;
+    assert_eq!(orders.len(), 1, "exactly one BankID order: {orders:#?}");
+    orders[0]["orderRef"].as_str().expect("orderRef").to_owned()
+}
+
+/// Fails if the page scrolls sideways: everything must fit the window.
+async fn assert_no_horizontal_overflow(browser: &Browser, what: &str) -> TestResult {
+    let widths = browser
+        .client()
+        .execute(
+            "return [document.documentElement.scrollWidth, window.innerWidth];",
+            vec![],
+        )
+        .await?;
+    let (scroll, inner) = (widths[0].as_f64(), widths[1].as_f64());
+    assert!(
+        scroll <= inner,
+        "{what}: the page is {scroll:?} px wide in a {inner:?} px window"
+    );
+    Ok(())
+}
+
+/// Runs axe-core (npm, `widget/a11y`) on the page and fails on any violation (WCAG 2 A/AA and best practice).
+async fn assert_accessible(browser: &Browser, what: &str) -> TestResult {
+    let axe = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../widget/a11y/node_modules/axe-core/axe.min.js");
+    let axe = std::fs::read_to_string(&axe)
+        .map_err(|e| format!("{}: {e} (run `cargo xtask install`)", axe.display()))?;
+    let script = format!(
+        "{axe}\n;const done = arguments[arguments.length - 1];\
+         window.axe.run(document, {{resultTypes: ['violations']}})\
+         .then((r) => done(r.violations.map((v) => ({{id: v.id, impact: v.impact, help: v.help, \
+            nodes: v.nodes.map((n) => n.target.join(' '))}}))))\
+         .catch((e) => done(String(e)));"
+    );
+    let violations = browser.client().execute_async(&script, vec![]).await?;
+    assert_eq!(violations, json!([]), "axe-core on {what}");
+    Ok(())
+}
+
+/// The `data-payload` of the QR box (the frame it shows).
+async fn qr_payload(browser: &Browser) -> Result<String, Error> {
+    let qr = browser.find(".qr").await?;
+    Ok(qr.attr("data-payload").await?.unwrap_or_default())
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_customer_scans_the_animated_qr_code_and_is_identified() -> TestResult {
+    let (sim, edge) = stack().await;
+    let browser = Browser::start().await?;
+    browser.set_window_size(320, 720).await?;
+    browser
+        .goto(&edge.url(&format!("/embed?tenant={TENANT}&mode=customer&lang=sv")))
+        .await?;
+    browser
+        .wait_for_text(".lead", "Vill du använda BankID på den här datorn", WAIT)
+        .await?;
+    assert_no_horizontal_overflow(&browser, "choice at 320 px").await?;
+    browser.screenshot("widget-customer-choose-320.png").await?;
+    assert_accessible(&browser, "choose screen").await?;
+
+    browser.click_text("button", "Mobilt BankID", WAIT).await?;
+    browser.wait_for(".qr svg", WAIT).await?;
+    let first = qr_payload(&browser).await?;
+    let mut second = first.clone();
+    for _ in 0..30 {
+        tokio::time::sleep(Duration::from_millis(200)).await;
+        second = qr_payload(&browser).await?;
+        if second != first {
+            break;
+        }
+    }
+    assert_ne!(first, second, "a new QR frame within 6 s");
+    for frame in [&first, &second] {
+        assert_eq!(
+            frame.split('.').count(),
+            4,
+            "bankid.<token>.<time>.<code>: {frame}"
+        );
+        assert!(frame.starts_with("bankid."), "{frame}");
+    }
+    browser
+        .wait_for_text("[role=status]", "Starta BankID-appen.", WAIT)
+        .await?;
+    assert_no_horizontal_overflow(&browser, "QR at 320 px").await?;
+    browser.screenshot("widget-customer-qr-320.png").await?;
+    assert_accessible(&browser, "QR screen").await?;
+    browser.set_window_size(480, 800).await?;
+    // What the page draws decodes (zbarimg) to the frame it shows.
+    let before = qr_payload(&browser).await?;
+    let png = browser.screenshot("widget-customer-qr-480.png").await?;
+    let after = qr_payload(&browser).await?;
+    let decoded = std::process::Command::new("zbarimg")
+        .args(["--quiet", "--raw"])
+        .arg(&png)
+        .output()?;
+    let decoded = String::from_utf8_lossy(&decoded.stdout).trim().to_owned();
+    assert!(
+        decoded == before || decoded == after,
+        "the drawn QR code reads {decoded:?}, the page shows {before:?} / {after:?}"
+    );
+
+    // The phone scans what the page shows now: the frame's code verifies at the simulator.
+    let order_ref = only_order_ref(&sim).await;
+    let shown = qr_payload(&browser).await?;
+    let (status, order) = sim.scan(&shown).await;
+    assert!(status.is_success(), "the shown frame must scan: {order}");
+    browser
+        .wait_for_text("[role=status]", "Skriv in din säkerhetskod", WAIT)
+        .await?;
+    assert!(
+        browser.find_all(".qr svg").await?.is_empty(),
+        "the QR code goes once scanned"
+    );
+    sim.act_ok(&order_ref, "approve", None).await;
+    browser
+        .wait_for_text("[role=status]", "Du är identifierad.", WAIT)
+        .await?;
+    browser.screenshot("widget-customer-done-480.png").await?;
+    assert_accessible(&browser, "done screen").await?;
+    browser.close().await?;
+    Ok(())
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn after_start_failed_the_customer_gets_the_install_guidance() -> TestResult {
+    let (sim, edge) = stack().await;
+    let browser = Browser::start().await?;
+    browser.set_window_size(320, 900).await?;
+    browser
+        .goto(&edge.url(&format!("/embed?tenant={TENANT}&mode=customer&lang=en")))
+        .await?;
+    browser.click_text("button", "Mobile BankID", WAIT).await?;
+    browser.wait_for(".qr svg", WAIT).await?;
+    // Nobody scans: BankID gives up after 30 s (the simulator's clock moves instead of the test waiting).
+    sim.advance(31).await;
+    browser
+        .wait_for_text("[role=status]", "Failed to scan the QR code", WAIT)
+        .await?;
+    let install = browser.find("a[href='https://install.bankid.com']").await?;
+    assert!(install.text().await?.contains("install.bankid.com"));
+    browser.find("a[href='https://support.bankid.com']").await?;
+    browser.wait_for_text("button", "Try again", WAIT).await?;
+    assert_no_horizontal_overflow(&browser, "startFailed at 320 px").await?;
+    browser
+        .screenshot("widget-customer-start-failed-320.png")
+        .await?;
+    assert_accessible(&browser, "startFailed screen").await?;
+    browser.close().await?;
+    Ok(())
+}
+
+/// An agent session, as the tenant's backend gets it for the agent's widget.
+async fn agent_session(edge: &Edge) -> String {
+    let answer = edge.post_as_agent("/api/v1/sessions", &json!({})).await;
+    let body: &Value = &answer.body;
+    body["session"]
+        .as_str()
+        .unwrap_or_else(|| panic!("a session: {body}"))
+        .to_owned()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_agent_identifies_a_caller_and_sees_the_unicode_name_intact() -> TestResult {
+    let (sim, edge) = stack().await;
+    let session = agent_session(&edge).await;
+    let browser = Browser::start().await?;
+    browser.set_window_size(320, 800).await?;
+    browser
+        .goto(&edge.url(&format!(
+            "/embed?tenant={TENANT}&mode=agent&lang=en&session={session}"
+        )))
+        .await?;
+    browser.wait_for("#legit-pnr", WAIT).await?;
+    browser.fill("#legit-pnr", "811228-9874").await?;
+    browser
+        .wait_for_text("#legit-pnr-hint", &format!("Sent as {DEFAULT_PNR}"), WAIT)
+        .await?;
+    browser
+        .click_text("label", "The customer called us", WAIT)
+        .await?;
+    assert_no_horizontal_overflow(&browser, "agent form at 320 px").await?;
+    browser.screenshot("widget-agent-form-320.png").await?;
+    assert_accessible(&browser, "agent form").await?;
+    browser
+        .click_text("button", "Identify the customer", WAIT)
+        .await?;
+    browser
+        .wait_for_text(
+            "[role=status]",
+            "Waiting for the customer to open BankID",
+            WAIT,
+        )
+        .await?;
+    browser.screenshot("widget-agent-waiting-320.png").await?;
+    assert_accessible(&browser, "agent waiting").await?;
+    let order_ref = only_order_ref(&sim).await;
+    let order = sim.order(&order_ref).await;
+    assert_eq!(order["callInitiator"], "user", "{order}");
+    sim.act_ok(&order_ref, "open", None).await;
+    browser
+        .wait_for_text(
+            "[role=status]",
+            "The customer is confirming the call in BankID",
+            WAIT,
+        )
+        .await?;
+    sim.act_ok(&order_ref, "confirm-call", None).await;
+    browser
+        .wait_for_text(
+            "[role=status]",
+            "The customer is entering their security code",
+            WAIT,
+        )
+        .await?;
+    sim.act_ok(&order_ref, "approve", None).await;
+    browser
+        .wait_for_text("[role=status]", "The customer is identified", WAIT)
+        .await?;
+    let card = browser.text(".result").await?;
+    assert!(card.contains(DEFAULT_NAME), "{card}");
+    assert!(card.contains(DEFAULT_PNR), "{card}");
+    assert_no_horizontal_overflow(&browser, "result at 320 px").await?;
+    browser.screenshot("widget-agent-result-320.png").await?;
+    assert_accessible(&browser, "agent result").await?;
+    browser.set_window_size(480, 800).await?;
+    browser.screenshot("widget-agent-result-480.png").await?;
+    browser.close().await?;
+    Ok(())
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_softphone_opens_the_link_form_with_the_number_normalised() -> TestResult {
+    let (_sim, edge) = stack().await;
+    let session = agent_session(&edge).await;
+    let browser = Browser::start().await?;
+    browser.set_window_size(320, 700).await?;
+    browser
+        .goto(&edge.url(&format!(
+            "/embed?tenant={TENANT}&mode=agent&lang=sv&session={session}&mobnr=070-123%2045%2067"
+        )))
+        .await?;
+    browser
+        .wait_for_text("#legit-to-note", "Skickas som +46701234567", WAIT)
+        .await?;
+    assert_no_horizontal_overflow(&browser, "link form at 320 px").await?;
+    browser.screenshot("widget-agent-link-320.png").await?;
+    assert_accessible(&browser, "agent link form").await?;
+    // The longest tab labels (bokmål) still fit a 320 px pane, even with a 15 px scroll bar beside them.
+    browser.set_window_size(305, 700).await?;
+    for language in ["Norsk", "English"] {
+        browser.click_text("button", language, WAIT).await?;
+        browser
+            .wait_for("[role=tab][aria-selected=true]", WAIT)
+            .await?;
+        assert_no_horizontal_overflow(&browser, &format!("agent tabs in {language} at 305 px"))
+            .await?;
+    }
+    browser.screenshot("widget-agent-link-nb-320.png").await?;
+    browser.close().await?;
+    Ok(())
+}
+
+/// A loopback port for the CRM page that frames the widget, bound first so the edge can allow its origin.
+fn host_page_port() -> (std::net::TcpListener, String) {
+    let listener =
+        std::net::TcpListener::bind("127.0.0.1:0").expect("bind a port for the host page");
+    let origin = format!("http://{}", listener.local_addr().expect("local address"));
+    (listener, origin)
+}
+
+/// Serves `html` at every path of `listener`, from a thread, for as long as the test runs.
+fn serve_page(listener: std::net::TcpListener, html: String) {
+    use std::io::{Read as _, Write as _};
+    std::thread::spawn(move || {
+        for stream in listener.incoming() {
+            let Ok(mut stream) = stream else { continue };
+            let mut request = [0u8; 4096];
+            let _ = stream.read(&mut request);
+            let answer = format!(
+                "HTTP/1.1 200 OK\r\nContent-Type: text/html; charset=utf-8\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{html}",
+                html.len()
+            );
+            let _ = stream.write_all(answer.as_bytes());
+        }
+    });
+}
+
+/// A CRM page that frames `/embed` and keeps every message it receives in `window.seen`.
+fn crm_page(edge: &Edge) -> String {
+    format!(
+        r#"<!doctype html><html><body>
+<iframe id="w" width="480" height="700" src="{}"></iframe>
+<script>
+window.seen = [];
+window.addEventListener('message', (e) => window.seen.push({{origin: e.origin, data: e.data}}));
+</script></body></html>"#,
+        edge.url(&format!("/embed?tenant={TENANT}&mode=customer&lang=en"))
+    )
+}
+
+/// Runs the customer's QR flow inside the page's iframe to completion, and returns what the page received.
+async fn complete_in_frame(
+    sim: &Sim,
+    browser: &Browser,
+    origin: &str,
+) -> Result<Vec<Value>, Error> {
+    browser.goto(&format!("{origin}/")).await?;
+    browser.wait_for("iframe#w", WAIT).await?;
+    browser.client().clone().enter_frame(0).await?;
+    browser.click_text("button", "Mobile BankID", WAIT).await?;
+    browser.wait_for(".qr svg", WAIT).await?;
+    let order_ref = only_order_ref(sim).await;
+    let (status, order) = sim.act(&order_ref, "scan-current", None).await;
+    assert!(status.is_success(), "scan: {order}");
+    sim.act_ok(&order_ref, "approve", None).await;
+    browser
+        .wait_for_text("[role=status]", "You are identified.", WAIT)
+        .await?;
+    browser.client().clone().enter_parent_frame().await?;
+    let seen = browser
+        .client()
+        .execute("return window.seen;", vec![])
+        .await?;
+    Ok(seen.as_array().cloned().unwrap_or_default())
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn results_reach_the_allowed_parent_page_by_post_message() -> TestResult {
+    use legit_tests::edge::{default_tenants, new_api_key};
+    let sim = Sim::start().await;
+    let (listener, origin) = host_page_port();
+    let api_key = new_api_key();
+    let tenants = default_tenants(&api_key, &[&origin]);
+    let edge = Edge::start_with(&sim, api_key, tenants, None).await;
+    serve_page(listener, crm_page(&edge));
+
+    let browser = Browser::start().await?;
+    let seen = complete_in_frame(&sim, &browser, &origin).await?;
+    let types: Vec<&str> = seen
+        .iter()
+        .filter_map(|m| m["data"]["type"].as_str())
+        .collect();
+    assert_eq!(types, ["legit:started", "legit:complete"], "{seen:#?}");
+    for message in &seen {
+        assert_eq!(message["origin"], edge.base_url, "sent by the edge's page");
+    }
+    let token = seen[1]["data"]["resultToken"].as_str().unwrap_or_default();
+    assert_eq!(token.split('.').count(), 3, "a JWT: {token}");
+    browser.screenshot("widget-embed-in-crm.png").await?;
+    browser.close().await?;
+    Ok(())
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_page_the_tenant_does_not_allow_can_neither_frame_the_widget_nor_hear_from_it()
+-> TestResult {
+    let (sim, edge) = stack().await;
+    let (listener, origin) = host_page_port();
+    serve_page(listener, crm_page(&edge));
+    let browser = Browser::start().await?;
+    browser.goto(&format!("{origin}/")).await?;
+    browser.wait_for("iframe#w", WAIT).await?;
+    tokio::time::sleep(Duration::from_secs(3)).await;
+    browser.client().clone().enter_frame(0).await?;
+    assert!(
+        browser.find_all(".legit").await?.is_empty(),
+        "frame-ancestors keeps the widget out of {origin}"
+    );
+    browser.client().clone().enter_parent_frame().await?;
+    let seen = browser
+        .client()
+        .execute("return window.seen;", vec![])
+        .await?;
+    assert_eq!(seen, serde_json::json!([]), "no message to {origin}");
+    assert!(sim.orders().await.is_empty());
+    browser.close().await?;
+    Ok(())
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_custom_element_works_on_an_allowed_site_and_raises_dom_events() -> TestResult {
+    use legit_tests::edge::{default_tenants, new_api_key};
+    let sim = Sim::start().await;
+    let (listener, origin) = host_page_port();
+    let api_key = new_api_key();
+    let tenants = default_tenants(&api_key, &[&origin]);
+    let edge = Edge::start_with(&sim, api_key, tenants, None).await;
+    serve_page(
+        listener,
+        format!(
+            r#"<!doctype html><html><body>
+<script type="module" src="{}"></script>
+<legit-bankid tenant="{TENANT}" mode="customer" lang="en"></legit-bankid>
+<script>
+window.seen = [];
+for (const name of ['legit:started', 'legit:complete', 'legit:failed', 'legit:cancelled']) {{
+  document.addEventListener(name, (e) => window.seen.push({{type: e.type, detail: e.detail}}));
+}}
+</script></body></html>"#,
+            edge.url("/legit.js")
+        ),
+    );
+    let browser = Browser::start().await?;
+    browser.goto(&format!("{origin}/")).await?;
+    // The widget lives in the element's shadow root.
+    let shadow = "return document.querySelector('legit-bankid').shadowRoot";
+    let mut clicked = false;
+    for _ in 0..100 {
+        let done = browser
+            .client()
+            .execute(
+                &format!(
+                    "const r = (function() {{ {shadow} }})(); if (!r) return false; \
+                     const b = [...r.querySelectorAll('button')].find(b => b.textContent.trim() === 'Mobile BankID'); \
+                     if (!b) return false; b.click(); return true;"
+                ),
+                vec![],
+            )
+            .await?;
+        if done == Value::Bool(true) {
+            clicked = true;
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+    assert!(clicked, "the element rendered its choice screen");
+    let mut order_ref = None;
+    for _ in 0..100 {
+        if let Some(o) = sim.orders().await.first() {
+            order_ref = o["orderRef"].as_str().map(str::to_owned);
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+    let order_ref = order_ref.expect("the element started an order through the edge (CORS)");
+    let (status, order) = sim.act(&order_ref, "scan-current", None).await;
+    assert!(status.is_success(), "scan: {order}");
+    sim.act_ok(&order_ref, "approve", None).await;
+    let mut seen = Value::Null;
+    for _ in 0..100 {
+        seen = browser
+            .client()
+            .execute("return window.seen;", vec![])
+            .await?;
+        if seen.as_array().is_some_and(|s| s.len() >= 2) {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+    assert_eq!(seen[0]["type"], "legit:started", "{seen}");
+    assert_eq!(seen[1]["type"], "legit:complete", "{seen}");
+    let token = seen[1]["detail"]["resultToken"]
+        .as_str()
+        .unwrap_or_default();
+    assert_eq!(token.split('.').count(), 3, "a JWT: {seen}");
+    browser.screenshot("widget-element-on-site.png").await?;
+    browser.close().await?;
+    Ok(())
+}

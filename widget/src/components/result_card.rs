@@ -1,0 +1,33 @@
+use legit_core::api::EventUser;
+use leptos::prelude::*;
+
+use crate::app::Ctx;
+use crate::i18n::Text;
+
+/// Who was identified, as far as the tenant's disclosure policy lets the edge say: a field it withholds is
+/// shown as withheld, never guessed.
+#[component]
+pub fn ResultCard(
+    /// The instance's context.
+    ctx: Ctx,
+    /// The person, from the final event.
+    user: EventUser,
+) -> impl IntoView {
+    let row = move |label: Text, value: Option<String>| {
+        let withheld = value.is_none();
+        view! {
+            <dt>{ctx.tr(label)}</dt>
+            <dd class:withheld=withheld>
+                {move || value.clone().unwrap_or_else(|| ctx.lang.get().t(Text::Withheld).to_owned())}
+            </dd>
+        }
+    };
+    view! {
+        <dl class="result">
+            {row(Text::PersonalNumber, user.personal_number)}
+            {row(Text::Name, user.name)}
+            {row(Text::GivenName, user.given_name)}
+            {row(Text::Surname, user.surname)}
+        </dl>
+    }
+}

@@ -1,0 +1,284 @@
+use legit_core::{Email, PhoneNumber};
+use leptos::prelude::*;
+use leptos::task::spawn_local;
+
+use crate::api::{CreateLink, LinkCreated, LinkView};
+use crate::app::Ctx;
+use crate::components::link_status::LinkStatus;
+use crate::components::lookup::error_text;
+use crate::i18n::{Lang, Text};
+
+/// How the link travels.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Channel {
+    Sms,
+    Email,
+}
+
+impl Channel {
+    fn wire(self) -> &'static str {
+        match self {
+            Channel::Sms => "sms",
+            Channel::Email => "email",
+        }
+    }
+}
+
+/// Checks what the agent typed and gives what the edge gets: E.164 for a text message (a Swedish number must
+/// be a mobile one), the normalised address for e-mail.
+pub fn destination(channel: Channel, input: &str) -> Result<String, Text> {
+    match channel {
+        Channel::Sms => {
+            let number = PhoneNumber::parse(input).map_err(|e| Text::phone_error(e.code()))?;
+            if number.is_swedish() && !number.is_swedish_mobile() {
+                return Err(Text::PhoneNotMobile);
+            }
+            Ok(number.e164())
+        }
+        Channel::Email => Email::parse(input)
+            .map(|e| e.as_str().to_owned())
+            .map_err(|e| Text::email_error(e.code())),
+    }
+}
+
+/// The link's language: the widget's, where the edge speaks it (Swedish and English); otherwise the
+/// tenant's default.
+pub fn link_locale(lang: Lang) -> Option<&'static str> {
+    match lang {
+        Lang::Sv => Some("sv"),
+        Lang::En => Some("en"),
+        Lang::Nb => None,
+    }
+}
+
+#[derive(Clone)]
+enum Stage {
+    Editing,
+    Sending,
+    Sent(LinkCreated),
+    Checked(Box<LinkView>),
+    Failed(Text),
+}
+
+/// The agent sends the caller a verification link by text message or e-mail: the number prefilled from
+/// `?mobnr=` and shown as it will be used, a switch to e-mail, then the reference number and the link's
+/// status. Needs the links API (issue #6); until the edge has it, it says so and never pretends.
+#[component]
+pub fn SendLink(
+    /// The instance's context.
+    ctx: Ctx,
+) -> impl IntoView {
+    let channel = RwSignal::new(Channel::Sms);
+    let phone = RwSignal::new(ctx.mobnr.get_value().unwrap_or_default());
+    let email = RwSignal::new(String::new());
+    let touched = RwSignal::new(false);
+    let stage = RwSignal::new_local(Stage::Editing);
+    let value = move || match channel.get() {
+        Channel::Sms => phone,
+        Channel::Email => email,
+    };
+    let checked = Memo::new(move |_| {
+        let c = channel.get();
+        value().with(|v| destination(c, v))
+    });
+    let show_error =
+        move || touched.get() || (channel.get() == Channel::Sms && !phone.with(String::is_empty));
+
+    let send = move |ev: leptos::ev::SubmitEvent| {
+        ev.prevent_default();
+        touched.set(true);
+        let Ok(to) = checked.get_untracked() else {
+            return;
+        };
+        let request = CreateLink {
+            channel: channel.get_untracked().wire(),
+            to,
+            locale: link_locale(ctx.lang.get_untracked()),
+        };
+        stage.set(Stage::Sending);
+        let api = ctx.api.get_value();
+        spawn_local(async move {
+            let next = match api.create_link(&request).await {
+                Ok(created) => Stage::Sent(created),
+                Err(e) => Stage::Failed(error_text(&e)),
+            };
+            stage.try_set(next);
+        });
+    };
+    let fetch_status = move |reference: String| {
+        let api = ctx.api.get_value();
+        spawn_local(async move {
+            let next = match api.link(&reference).await {
+                Ok(view) => Stage::Checked(Box::new(view)),
+                Err(e) => Stage::Failed(error_text(&e)),
+            };
+            stage.try_set(next);
+        });
+    };
+
+    let channel_radio = move |c: Channel, label: Text| {
+        view! {
+            <label class="choice">
+                <input
+                    type="radio"
+                    name="legit-channel"
+                    prop:checked=move || channel.get() == c
+                    on:change=move |_| {
+                        channel.set(c);
+                        touched.set(false);
+                    }
+                />
+                <span>{ctx.tr(label)}</span>
+            </label>
+        }
+    };
+
+    let form = move || {
+        view! {
+            <form class="form" on:submit=send novalidate>
+                <fieldset class="choices inline">
+                    <legend>{ctx.tr(Text::Channel)}</legend>
+                    {channel_radio(Channel::Sms, Text::Sms)}
+                    {channel_radio(Channel::Email, Text::Email)}
+                </fieldset>
+                <label for="legit-to">
+                    {move || match channel.get() {
+                        Channel::Sms => ctx.lang.get().t(Text::MobileNumber),
+                        Channel::Email => ctx.lang.get().t(Text::EmailAddress),
+                    }}
+                </label>
+                <input
+                    id="legit-to"
+                    type=move || if channel.get() == Channel::Sms { "tel" } else { "email" }
+                    autocomplete="off"
+                    spellcheck="false"
+                    aria-describedby="legit-to-note"
+                    aria-invalid=move || (show_error() && checked.with(Result::is_err)).to_string()
+                    prop:value=move || value().get()
+                    on:input=move |ev| value().set(event_target_value(&ev))
+                    on:blur=move |_| touched.set(true)
+                />
+                <p id="legit-to-note" class="field-note" class:error=move || show_error() && checked.with(Result::is_err)>
+                    {move || match checked.get() {
+                        Ok(to) => format!("{} {to}", ctx.lang.get().t(Text::SentAs)),
+                        Err(text) if show_error() => ctx.lang.get().t(text).to_owned(),
+                        Err(_) => String::new(),
+                    }}
+                </p>
+                <button type="submit" class="btn primary" disabled=move || matches!(stage.get(), Stage::Sending)>
+                    {move || {
+                        if matches!(stage.get(), Stage::Sending) {
+                            ctx.lang.get().t(Text::LinkSending)
+                        } else {
+                            ctx.lang.get().t(Text::SendLink)
+                        }
+                    }}
+                </button>
+            </form>
+        }
+    };
+
+    let again = move |_| {
+        stage.set(Stage::Editing);
+        touched.set(false);
+    };
+    view! {
+        <div class="panel send-link">
+            {move || match stage.get() {
+                Stage::Editing | Stage::Sending => form().into_any(),
+                Stage::Sent(created) => {
+                    let reference = created.reference.clone();
+                    view! {
+                        <p class="status-line done">{ctx.tr(Text::LinkSent)}</p>
+                        <p class="reference">
+                            {ctx.tr(Text::Reference)} ": " <span class="mono big">{created.reference}</span>
+                        </p>
+                        {created.expires_at.map(|at| view! {
+                            <p class="hint">{ctx.tr(Text::ValidUntil)} " " {local_time(&at)}</p>
+                        })}
+                        <p class="hint">{ctx.tr(Text::LinkWaiting)}</p>
+                        <div class="actions">
+                            <button type="button" class="btn primary" on:click=move |_| fetch_status(reference.clone())>
+                                {ctx.tr(Text::FetchStatus)}
+                            </button>
+                            <button type="button" class="btn secondary" on:click=again>{ctx.tr(Text::SendAnother)}</button>
+                        </div>
+                    }
+                    .into_any()
+                }
+                Stage::Checked(link) => {
+                    let reference = link.reference.clone();
+                    view! {
+                        <LinkStatus ctx=ctx link=*link />
+                        <div class="actions">
+                            <button type="button" class="btn primary" on:click=move |_| fetch_status(reference.clone())>
+                                {ctx.tr(Text::FetchStatus)}
+                            </button>
+                            <button type="button" class="btn secondary" on:click=again>{ctx.tr(Text::SendAnother)}</button>
+                        </div>
+                    }
+                    .into_any()
+                }
+                Stage::Failed(text) => view! {
+                    <p class="notice error" role="alert">{ctx.tr(text)}</p>
+                    <div class="actions">
+                        <button type="button" class="btn secondary" on:click=again>{ctx.tr(Text::TryAgain)}</button>
+                    </div>
+                }
+                .into_any(),
+            }}
+        </div>
+    }
+}
+
+/// `HH:MM` of an RFC 3339 time in the browser's zone; the text as given if the browser cannot read it.
+fn local_time(rfc3339: &str) -> String {
+    let date = js_sys::Date::new(&wasm_bindgen::JsValue::from_str(rfc3339));
+    if date.get_time().is_nan() {
+        return rfc3339.to_owned();
+    }
+    format!("{:02}:{:02}", date.get_hours(), date.get_minutes())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    #[cfg(target_arch = "wasm32")]
+    use wasm_bindgen_test::wasm_bindgen_test as test;
+
+    #[test]
+    fn numbers_from_the_softphone_are_normalised() {
+        for typed in [
+            "070-123 45 67",
+            "+46701234567",
+            "46701234567",
+            "0046 70 123 45 67",
+        ] {
+            assert_eq!(
+                destination(Channel::Sms, typed).as_deref(),
+                Ok("+46701234567"),
+                "{typed}"
+            );
+        }
+        assert_eq!(
+            destination(Channel::Sms, "08-123 456 78"),
+            Err(Text::PhoneNotMobile)
+        );
+        assert_eq!(destination(Channel::Sms, ""), Err(Text::PhoneEmpty));
+        assert_eq!(
+            destination(Channel::Email, " Anna@Example.SE ").as_deref(),
+            Ok("Anna@example.se")
+        );
+        assert_eq!(
+            destination(Channel::Email, "anna.example.se"),
+            Err(Text::EmailMissingAt)
+        );
+    }
+
+    #[test]
+    fn the_link_speaks_the_agents_language_where_the_edge_can() {
+        assert_eq!(link_locale(Lang::Sv), Some("sv"));
+        assert_eq!(link_locale(Lang::En), Some("en"));
+        assert_eq!(link_locale(Lang::Nb), None);
+    }
+}

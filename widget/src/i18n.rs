@@ -1,0 +1,676 @@
+//! Every word the widget shows, in one catalogue: Swedish, English and Norwegian bokmål.
+//!
+//! BankID's recommended user messages (RFA) come from [`legit_core::rfa`] for Swedish and English, verbatim;
+//! BankID publishes no Norwegian texts, so the bokmål RFA texts are the widget's own translation of the Swedish
+//! ones ([`rfa_nb`]). Everything else is a [`Text`], declared with its three translations side by side so a
+//! language cannot be forgotten: leaving one out does not compile, and an empty one fails
+//! `every_text_exists_in_every_language`.
+
+use legit_core::Rfa;
+use legit_core::rfa::Lang as CoreLang;
+
+/// A language the widget speaks.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
+pub enum Lang {
+    /// BankID is Swedish; its users expect Swedish unless they ask otherwise.
+    #[default]
+    Sv,
+    En,
+    Nb,
+}
+
+impl Lang {
+    pub const ALL: [Lang; 3] = [Lang::Sv, Lang::En, Lang::Nb];
+
+    /// Reads a BCP 47 tag (`sv`, `en-GB`, `nb-NO`, `no`, `nn`) by its primary subtag, case-insensitively.
+    /// Norwegian without a written standard (`no`) and nynorsk (`nn`) get bokmål, the closest we have.
+    pub fn from_tag(tag: &str) -> Option<Lang> {
+        let primary = tag.trim().split(['-', '_']).next().unwrap_or("");
+        match primary.to_ascii_lowercase().as_str() {
+            "sv" => Some(Lang::Sv),
+            "en" => Some(Lang::En),
+            "nb" | "no" | "nn" => Some(Lang::Nb),
+            _ => None,
+        }
+    }
+
+    /// The tag for the `lang` attribute.
+    pub fn tag(self) -> &'static str {
+        match self {
+            Lang::Sv => "sv",
+            Lang::En => "en",
+            Lang::Nb => "nb",
+        }
+    }
+
+    /// The name of the language in itself, for the language switch.
+    pub fn name(self) -> &'static str {
+        match self {
+            Lang::Sv => "Svenska",
+            Lang::En => "English",
+            Lang::Nb => "Norsk",
+        }
+    }
+
+    fn index(self) -> usize {
+        match self {
+            Lang::Sv => 0,
+            Lang::En => 1,
+            Lang::Nb => 2,
+        }
+    }
+
+    /// What the widget shows for `text`.
+    pub fn t(self, text: Text) -> &'static str {
+        text.entry()[self.index()]
+    }
+
+    /// BankID's recommended message `rfa` in this language.
+    pub fn rfa(self, rfa: Rfa) -> &'static str {
+        match self {
+            Lang::Sv => rfa.text(CoreLang::Sv),
+            Lang::En => rfa.text(CoreLang::En),
+            Lang::Nb => rfa_nb(rfa),
+        }
+    }
+}
+
+/// Picks the language: the embed's `lang=` first, then the tenant's configured locale, then the browser's
+/// languages in order of preference; Swedish when none of them is one we speak.
+pub fn pick(explicit: Option<&str>, tenant_locale: Option<&str>, browser: &[String]) -> Lang {
+    explicit
+        .and_then(Lang::from_tag)
+        .or_else(|| browser.iter().find_map(|tag| Lang::from_tag(tag)))
+        .or_else(|| tenant_locale.and_then(Lang::from_tag))
+        .unwrap_or_default()
+}
+
+/// Bokmål versions of BankID's recommended messages, translated from the Swedish originals (BankID publishes
+/// none): same meaning and tone, BankID's product names kept.
+pub fn rfa_nb(rfa: Rfa) -> &'static str {
+    match rfa {
+        Rfa::Rfa1 => "Start BankID-appen.",
+        Rfa::Rfa2 => {
+            "Det ser ikke ut til at du har BankID-appen. Installer den og skaff deg en BankID."
+        }
+        Rfa::Rfa3 => "Handlingen ble avbrutt. Prøv igjen.",
+        Rfa::Rfa4 => {
+            "En identifisering eller signering pågår allerede for personnummeret ditt. Prøv igjen."
+        }
+        Rfa::Rfa5 => "Noe gikk galt. Prøv igjen.",
+        Rfa::Rfa6 => "Handlingen ble avbrutt.",
+        Rfa::Rfa8 => {
+            "BankID-appen svarer ikke. Kontroller at den er startet og at du har internettforbindelse. Prøv deretter igjen."
+        }
+        Rfa::Rfa9 => {
+            "Skriv inn sikkerhetskoden din i BankID-appen og velg Identifiser eller Signer."
+        }
+        Rfa::Rfa13 => "Prøver å starte BankID-appen.",
+        Rfa::Rfa15A => {
+            "Søker etter BankID. Sørg for at du har en gyldig BankID på denne datamaskinen. Hvis du har BankID på kort, setter du kortet inn i kortleseren."
+        }
+        Rfa::Rfa15B => "Søker etter BankID. Sørg for at du har en gyldig BankID på denne enheten.",
+        Rfa::Rfa16 => {
+            "BankID-en din er for gammel eller sperret. Bruk en annen BankID eller skaff deg en ny hos banken din."
+        }
+        Rfa::Rfa17A => {
+            "Det ser ikke ut til at du har BankID-appen/-programmet. Installer det og skaff deg en BankID hos banken din."
+        }
+        Rfa::Rfa17B => "Kunne ikke lese QR-koden. Start BankID-appen og skann QR-koden.",
+        Rfa::Rfa19 => "Vil du bruke BankID på denne datamaskinen eller Mobilt BankID?",
+        Rfa::Rfa20 => "Vil du bruke BankID på denne enheten eller på en annen enhet?",
+        Rfa::Rfa21 => "En identifisering eller signering pågår.",
+        Rfa::Rfa22 => "Noe gikk galt. Prøv igjen.",
+        Rfa::Rfa23 => "Ta bilde av og skann ID-dokumentet ditt med BankID-appen.",
+    }
+}
+
+macro_rules! catalogue {
+    ($($(#[$attr:meta])* $key:ident => [$sv:expr, $en:expr, $nb:expr $(,)?],)*) => {
+        /// A text of the widget's own (not one of BankID's RFA messages).
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+        pub enum Text {
+            $($(#[$attr])* $key,)*
+        }
+
+        impl Text {
+            /// Every text, for the completeness test.
+            pub const ALL: &[Text] = &[$($(#[$attr])* Text::$key,)*];
+
+            /// Swedish, English, bokmål.
+            fn entry(self) -> [&'static str; 3] {
+                match self {
+                    $($(#[$attr])* Text::$key => [$sv, $en, $nb],)*
+                }
+            }
+        }
+    };
+}
+
+catalogue! {
+    // --- Customer ---
+    #[cfg(feature = "customer")]
+    Title => ["Legitimera dig med BankID", "Identify yourself with BankID", "Identifiser deg med BankID"],
+    #[cfg(feature = "customer")]
+    ThisDevice => ["BankID på den här enheten", "BankID on this device", "BankID på denne enheten"],
+    #[cfg(feature = "customer")]
+    ThisComputer => ["BankID på den här datorn", "BankID on this computer", "BankID på denne datamaskinen"],
+    #[cfg(feature = "customer")]
+    OtherDevice => ["BankID på en annan enhet", "BankID on another device", "BankID på en annen enhet"],
+    #[cfg(feature = "customer")]
+    MobileBankId => ["Mobilt BankID", "Mobile BankID", "Mobilt BankID"],
+    #[cfg(feature = "customer")]
+    StartBankId => ["Starta BankID", "Start BankID", "Start BankID"],
+    Starting => ["Startar …", "Starting …", "Starter …"],
+    #[cfg(feature = "customer")]
+    QrLabel => ["QR-kod att skanna med BankID-appen", "QR code to scan with the BankID app", "QR-kode som skannes med BankID-appen"],
+    #[cfg(feature = "customer")]
+    QrHowTo => [
+        "Öppna BankID-appen i mobilen, tryck på QR-symbolen och rikta kameran mot koden.",
+        "Open the BankID app on your phone, tap the QR symbol and point the camera at the code.",
+        "Åpne BankID-appen på mobilen, trykk på QR-symbolet og rett kameraet mot koden.",
+    ],
+    Cancel => ["Avbryt", "Cancel", "Avbryt"],
+    TryAgain => ["Försök igen", "Try again", "Prøv igjen"],
+    #[cfg(feature = "customer")]
+    UseOtherDevice => ["Använd BankID på en annan enhet", "Use BankID on another device", "Bruk BankID på en annen enhet"],
+    #[cfg(feature = "customer")]
+    UseThisComputer => ["Använd BankID på den här datorn", "Use BankID on this computer", "Bruk BankID på denne datamaskinen"],
+    #[cfg(feature = "customer")]
+    UseThisDevice => ["Använd BankID på den här enheten", "Use BankID on this device", "Bruk BankID på denne enheten"],
+    #[cfg(feature = "customer")]
+    Identified => ["Du är identifierad.", "You are identified.", "Du er identifisert."],
+    #[cfg(feature = "customer")]
+    Signed => ["Underskriften är klar.", "Your signature is done.", "Signeringen er fullført."],
+    NeedHelp => ["Behöver du hjälp? support.bankid.com", "Need help? support.bankid.com", "Trenger du hjelp? support.bankid.com"],
+    #[cfg(feature = "customer")]
+    StartFailedCauses => ["Vanliga orsaker:", "Common causes:", "Vanlige årsaker:"],
+    #[cfg(feature = "customer")]
+    CauseOldApp => [
+        "BankID-appen eller BankID Säkerhetsprogram saknas eller är för gammal.",
+        "The BankID app or the BankID Security Application is missing or too old.",
+        "BankID-appen eller BankID Säkerhetsprogram mangler eller er for gammel.",
+    ],
+    #[cfg(feature = "customer")]
+    CausePrompt => [
+        "Webbläsarens fråga om att öppna BankID godkändes inte.",
+        "The browser's question about opening BankID was not accepted.",
+        "Nettleserens spørsmål om å åpne BankID ble ikke godtatt.",
+    ],
+    #[cfg(feature = "customer")]
+    CauseFirewall => [
+        "Ett antivirusprogram eller en brandvägg stoppar BankID.",
+        "Antivirus software or a firewall is blocking BankID.",
+        "Et antivirusprogram eller en brannmur stopper BankID.",
+    ],
+    #[cfg(feature = "customer")]
+    CauseOldOs => [
+        "Datorns operativsystem är för gammalt: använd Mobilt BankID i stället.",
+        "The computer's operating system is too old: use Mobile BankID instead.",
+        "Datamaskinens operativsystem er for gammelt: bruk Mobilt BankID i stedet.",
+    ],
+    #[cfg(feature = "customer")]
+    CauseQrLate => [
+        "QR-koden lästes inte av i tid, eller en gammal kod lästes av.",
+        "The QR code was not scanned in time, or an old code was scanned.",
+        "QR-koden ble ikke skannet i tide, eller en gammel kode ble skannet.",
+    ],
+    #[cfg(feature = "customer")]
+    InstallBankId => [
+        "Installera eller uppdatera BankID på install.bankid.com",
+        "Install or update BankID at install.bankid.com",
+        "Installer eller oppdater BankID på install.bankid.com",
+    ],
+    #[cfg(feature = "customer")]
+    UserCancelAlternatives => [
+        "Du kan försöka igen, eller använda BankID på en annan enhet med QR-kod.",
+        "You can try again, or use BankID on another device with a QR code.",
+        "Du kan prøve igjen, eller bruke BankID på en annen enhet med QR-kode.",
+    ],
+    #[cfg(feature = "customer")]
+    InAppBrowser => [
+        "Öppnas inte BankID? Öppna sidan i din vanliga webbläsare, eller använd BankID på en annan enhet.",
+        "BankID does not open? Open this page in your usual browser, or use BankID on another device.",
+        "Åpnes ikke BankID? Åpne siden i den vanlige nettleseren din, eller bruk BankID på en annen enhet.",
+    ],
+    #[cfg(feature = "customer")]
+    Reconnecting => ["Anslutningen bröts. Ansluter igen …", "Connection lost. Reconnecting …", "Forbindelsen ble brutt. Kobler til igjen …"],
+    Unreachable => [
+        "Tjänsten går inte att nå just nu. Kontrollera anslutningen och försök igen.",
+        "The service cannot be reached right now. Check your connection and try again.",
+        "Tjenesten kan ikke nås akkurat nå. Kontroller forbindelsen og prøv igjen.",
+    ],
+    TooManyRequests => [
+        "För många försök. Vänta en stund och försök igen.",
+        "Too many attempts. Wait a moment and try again.",
+        "For mange forsøk. Vent litt og prøv igjen.",
+    ],
+    NotConfigured => [
+        "Widgeten saknar inställningar (tenant). Kontakta den som driftar sidan.",
+        "The widget is missing its settings (tenant). Contact whoever runs this page.",
+        "Widgeten mangler innstillinger (tenant). Kontakt den som drifter siden.",
+    ],
+    // --- Agent ---
+    #[cfg(feature = "agent")]
+    AgentTitle => ["Kundidentifiering med BankID", "Customer identification with BankID", "Kundeidentifisering med BankID"],
+    #[cfg(feature = "agent")]
+    TabIdentify => ["Identifiera", "Identify", "Identifiser"],
+    #[cfg(feature = "agent")]
+    TabLink => ["Skicka länk", "Send link", "Send lenke"],
+    #[cfg(feature = "agent")]
+    TabLookup => ["Sök", "Look up", "Slå opp"],
+    #[cfg(feature = "agent")]
+    AgentTasks => ["Uppgifter", "Tasks", "Oppgaver"],
+    #[cfg(feature = "agent")]
+    PersonalNumber => ["Personnummer", "Personal identity number", "Personnummer"],
+    #[cfg(feature = "agent")]
+    PersonalNumberHint => ["ÅÅÅÅMMDD-NNNN eller ÅÅMMDD-NNNN", "YYYYMMDD-NNNN or YYMMDD-NNNN", "ÅÅÅÅMMDD-NNNN eller ÅÅMMDD-NNNN"],
+    #[cfg(feature = "agent")]
+    SentAs => ["Skickas som", "Sent as", "Sendes som"],
+    #[cfg(feature = "agent")]
+    WhoCalled => ["Vem ringde?", "Who called?", "Hvem ringte?"],
+    #[cfg(feature = "agent")]
+    CustomerCalled => ["Kunden ringde oss", "The customer called us", "Kunden ringte oss"],
+    #[cfg(feature = "agent")]
+    WeCalled => ["Vi ringde kunden", "We called the customer", "Vi ringte kunden"],
+    #[cfg(feature = "agent")]
+    ChooseWhoCalled => [
+        "Välj vem som ringde: BankID visar det för kunden.",
+        "Choose who called: BankID shows it to the customer.",
+        "Velg hvem som ringte: BankID viser det til kunden.",
+    ],
+    #[cfg(feature = "agent")]
+    IdentifyCustomer => ["Identifiera kunden", "Identify the customer", "Identifiser kunden"],
+    #[cfg(feature = "agent")]
+    NewIdentification => ["Ny identifiering", "New identification", "Ny identifisering"],
+    #[cfg(feature = "agent")]
+    AgentWaitingOpen => [
+        "Väntar på att kunden öppnar BankID",
+        "Waiting for the customer to open BankID",
+        "Venter på at kunden åpner BankID",
+    ],
+    #[cfg(feature = "agent")]
+    AgentOpened => ["Kunden har öppnat BankID", "The customer has opened BankID", "Kunden har åpnet BankID"],
+    #[cfg(feature = "agent")]
+    AgentConfirmCall => [
+        "Kunden bekräftar samtalet i BankID",
+        "The customer is confirming the call in BankID",
+        "Kunden bekrefter samtalen i BankID",
+    ],
+    #[cfg(feature = "agent")]
+    AgentUserSign => [
+        "Kunden skriver in sin säkerhetskod",
+        "The customer is entering their security code",
+        "Kunden skriver inn sikkerhetskoden sin",
+    ],
+    #[cfg(feature = "agent")]
+    AgentMrtd => [
+        "Kunden läser av sin ID-handling",
+        "The customer is scanning their ID document",
+        "Kunden skanner ID-dokumentet sitt",
+    ],
+    #[cfg(feature = "agent")]
+    AgentInProgress => ["Identifiering pågår", "Identification in progress", "Identifisering pågår"],
+    #[cfg(feature = "agent")]
+    AgentComplete => ["Kunden är identifierad", "The customer is identified", "Kunden er identifisert"],
+    #[cfg(feature = "agent")]
+    AgentUserCancel => ["Kunden avbröt i BankID", "The customer cancelled in BankID", "Kunden avbrøt i BankID"],
+    #[cfg(feature = "agent")]
+    AgentDeclinedCall => [
+        "Kunden nekade samtalet i BankID",
+        "The customer declined the call in BankID",
+        "Kunden avviste samtalen i BankID",
+    ],
+    #[cfg(feature = "agent")]
+    AgentCancelled => ["Identifieringen avbröts", "The identification was cancelled", "Identifiseringen ble avbrutt"],
+    #[cfg(feature = "agent")]
+    AgentExpired => [
+        "Kunden svarade inte i tid",
+        "The customer did not respond in time",
+        "Kunden svarte ikke i tide",
+    ],
+    #[cfg(feature = "agent")]
+    AgentStartFailed => [
+        "Kunden öppnade inte BankID i tid",
+        "The customer did not open BankID in time",
+        "Kunden åpnet ikke BankID i tide",
+    ],
+    #[cfg(feature = "agent")]
+    AgentBlocked => [
+        "Kundens BankID är spärrat eller för gammalt",
+        "The customer's BankID is blocked or too old",
+        "Kundens BankID er sperret eller for gammelt",
+    ],
+    #[cfg(feature = "agent")]
+    AgentAlreadyInProgress => [
+        "Kunden har redan en identifiering eller underskrift pågående",
+        "The customer already has an identification or signature in progress",
+        "Kunden har allerede en identifisering eller signering på gang",
+    ],
+    #[cfg(feature = "agent")]
+    AgentMismatch => [
+        "Någon annan än den angivna personen legitimerade sig. Ingen identitet visas.",
+        "Someone other than the person asked for identified themselves. No identity is shown.",
+        "Noen andre enn den oppgitte personen identifiserte seg. Ingen identitet vises.",
+    ],
+    #[cfg(feature = "agent")]
+    AgentUnavailable => [
+        "BankID svarar inte just nu. Försök igen om en stund.",
+        "BankID is not answering right now. Try again in a while.",
+        "BankID svarer ikke akkurat nå. Prøv igjen om litt.",
+    ],
+    #[cfg(feature = "agent")]
+    AgentFailed => ["Identifieringen misslyckades", "The identification failed", "Identifiseringen mislyktes"],
+    SessionMissing => [
+        "Agentsessionen saknas eller har gått ut. Öppna widgeten igen från ert system.",
+        "The agent session is missing or has expired. Open the widget again from your system.",
+        "Agentøkten mangler eller er utløpt. Åpne widgeten på nytt fra systemet deres.",
+    ],
+    #[cfg(feature = "agent")]
+    Name => ["Namn", "Name", "Navn"],
+    #[cfg(feature = "agent")]
+    GivenName => ["Förnamn", "Given name", "Fornavn"],
+    #[cfg(feature = "agent")]
+    Surname => ["Efternamn", "Surname", "Etternavn"],
+    #[cfg(feature = "agent")]
+    Withheld => ["Visas inte (policy)", "Not shown (policy)", "Vises ikke (policy)"],
+    // --- Agent: links ---
+    #[cfg(feature = "agent")]
+    Channel => ["Skicka med", "Send by", "Send med"],
+    #[cfg(feature = "agent")]
+    Sms => ["SMS", "Text message", "SMS"],
+    #[cfg(feature = "agent")]
+    Email => ["E-post", "E-mail", "E-post"],
+    #[cfg(feature = "agent")]
+    MobileNumber => ["Mobilnummer", "Mobile number", "Mobilnummer"],
+    #[cfg(feature = "agent")]
+    EmailAddress => ["E-postadress", "E-mail address", "E-postadresse"],
+    #[cfg(feature = "agent")]
+    SendLink => ["Skicka länk", "Send link", "Send lenke"],
+    #[cfg(feature = "agent")]
+    LinkSending => ["Skickar länken …", "Sending the link …", "Sender lenken …"],
+    #[cfg(feature = "agent")]
+    LinkSent => ["Länken är skickad", "The link has been sent", "Lenken er sendt"],
+    #[cfg(feature = "agent")]
+    LinkWaiting => [
+        "Väntar på att kunden legitimerar sig via länken",
+        "Waiting for the customer to identify through the link",
+        "Venter på at kunden identifiserer seg via lenken",
+    ],
+    #[cfg(feature = "agent")]
+    LinkOpened => ["Kunden har öppnat länken", "The customer has opened the link", "Kunden har åpnet lenken"],
+    #[cfg(feature = "agent")]
+    LinkExpired => ["Länken har gått ut", "The link has expired", "Lenken er utløpt"],
+    #[cfg(feature = "agent")]
+    LinkFailed => ["Länken kunde inte skickas", "The link could not be sent", "Lenken kunne ikke sendes"],
+    #[cfg(feature = "agent")]
+    LinksUnavailable => [
+        "Länkar och ärendesökning finns inte på den här servern ännu.",
+        "Links and look-up are not available on this server yet.",
+        "Lenker og oppslag er ikke tilgjengelig på denne serveren ennå.",
+    ],
+    #[cfg(feature = "agent")]
+    Reference => ["Referensnummer", "Reference number", "Referansenummer"],
+    #[cfg(feature = "agent")]
+    ValidUntil => ["Giltig till", "Valid until", "Gyldig til"],
+    #[cfg(feature = "agent")]
+    FetchStatus => ["Hämta status", "Fetch status", "Hent status"],
+    #[cfg(feature = "agent")]
+    SendAnother => ["Skicka en ny länk", "Send another link", "Send en ny lenke"],
+    #[cfg(feature = "agent")]
+    LookUp => ["Sök", "Look up", "Søk"],
+    #[cfg(feature = "agent")]
+    ReferenceNotFound => [
+        "Inget ärende med det referensnumret (eller så har resultatet raderats).",
+        "No check with that reference number (or its result has been deleted).",
+        "Ingen sak med det referansenummeret (eller resultatet er slettet).",
+    ],
+    #[cfg(feature = "agent")]
+    ReferenceInvalid => [
+        "Ett referensnummer har 8 tecken, till exempel K7M4-P2QX.",
+        "A reference number has 8 characters, for example K7M4-P2QX.",
+        "Et referansenummer har 8 tegn, for eksempel K7M4-P2QX.",
+    ],
+    // --- Input errors, by the code of legit_core's parse errors ---
+    #[cfg(feature = "agent")]
+    PnrEmpty => ["Skriv ett personnummer.", "Enter a personal identity number.", "Skriv inn et personnummer."],
+    #[cfg(feature = "agent")]
+    PnrInvalidCharacter => [
+        "Ett personnummer har bara siffror och ett - eller + före de fyra sista.",
+        "A personal identity number has only digits and a - or + before the last four.",
+        "Et personnummer har bare sifre og en - eller + før de fire siste.",
+    ],
+    #[cfg(feature = "agent")]
+    PnrWrongLength => [
+        "Ett personnummer har 10 eller 12 siffror.",
+        "A personal identity number has 10 or 12 digits.",
+        "Et personnummer har 10 eller 12 sifre.",
+    ],
+    #[cfg(feature = "agent")]
+    PnrMisplacedSeparator => [
+        "Ett - eller + får bara stå före de fyra sista siffrorna.",
+        "A - or + can only stand before the last four digits.",
+        "En - eller + kan bare stå før de fire siste sifrene.",
+    ],
+    #[cfg(feature = "agent")]
+    PnrInvalidDate => [
+        "Numret innehåller inget giltigt födelsedatum.",
+        "There is no valid date of birth in this number.",
+        "Nummeret inneholder ingen gyldig fødselsdato.",
+    ],
+    #[cfg(feature = "agent")]
+    PnrFutureDate => [
+        "Födelsedatumet ligger i framtiden.",
+        "The date of birth is in the future.",
+        "Fødselsdatoen ligger i fremtiden.",
+    ],
+    #[cfg(feature = "agent")]
+    PnrWrongCheckDigit => [
+        "Kontrollsiffran stämmer inte: leta efter en felskrivning.",
+        "The check digit does not match: look for a typo.",
+        "Kontrollsifferet stemmer ikke: se etter en skrivefeil.",
+    ],
+    #[cfg(feature = "agent")]
+    PhoneEmpty => ["Skriv ett mobilnummer.", "Enter a mobile number.", "Skriv inn et mobilnummer."],
+    #[cfg(feature = "agent")]
+    PhoneInvalidCharacter => [
+        "Ett telefonnummer har bara siffror, mellanslag och - . / ( ), och kan börja med +.",
+        "A phone number has only digits, spaces and - . / ( ), and may start with +.",
+        "Et telefonnummer har bare sifre, mellomrom og - . / ( ), og kan begynne med +.",
+    ],
+    #[cfg(feature = "agent")]
+    PhoneTooShort => ["Numret är för kort.", "The number is too short.", "Nummeret er for kort."],
+    #[cfg(feature = "agent")]
+    PhoneTooLong => ["Numret är för långt.", "The number is too long.", "Nummeret er for langt."],
+    #[cfg(feature = "agent")]
+    PhoneInvalidCountryCode => [
+        "Landsnumret är ogiltigt. Skriv till exempel 070-123 45 67 eller +46 70 123 45 67.",
+        "The country code is not valid. Write e.g. 070-123 45 67 or +46 70 123 45 67.",
+        "Landskoden er ugyldig. Skriv for eksempel 070-123 45 67 eller +46 70 123 45 67.",
+    ],
+    #[cfg(feature = "agent")]
+    PhoneNotMobile => [
+        "Det här är inget mobilnummer: SMS kräver ett nummer som börjar med 07.",
+        "This is not a mobile number: a text message needs a number starting with 07.",
+        "Dette er ikke et mobilnummer: SMS krever et nummer som begynner med 07.",
+    ],
+    #[cfg(feature = "agent")]
+    EmailEmpty => ["Skriv en e-postadress.", "Enter an e-mail address.", "Skriv inn en e-postadresse."],
+    #[cfg(feature = "agent")]
+    EmailMissingAt => [
+        "En e-postadress behöver ett @, som i namn@exempel.se.",
+        "An e-mail address needs an @, as in name@example.com.",
+        "En e-postadresse trenger en @, som i navn@eksempel.no.",
+    ],
+    #[cfg(feature = "agent")]
+    EmailMultipleAt => ["En e-postadress har bara ett @.", "An e-mail address has only one @.", "En e-postadresse har bare én @."],
+    #[cfg(feature = "agent")]
+    EmailInvalidLocalPart => [
+        "Delen före @ är ogiltig.",
+        "The part before the @ is not valid.",
+        "Delen før @ er ugyldig.",
+    ],
+    #[cfg(feature = "agent")]
+    EmailInvalidDomain => [
+        "Delen efter @ är ingen giltig domän.",
+        "The part after the @ is not a valid domain.",
+        "Delen etter @ er ikke et gyldig domene.",
+    ],
+    #[cfg(feature = "agent")]
+    EmailTooLong => ["E-postadressen är för lång.", "The e-mail address is too long.", "E-postadressen er for lang."],
+}
+
+#[cfg(feature = "agent")]
+impl Text {
+    /// The message for a [`legit_core::PersonalNumberError`] code.
+    pub fn personal_number_error(code: &str) -> Text {
+        match code {
+            "empty" => Text::PnrEmpty,
+            "invalid_character" => Text::PnrInvalidCharacter,
+            "wrong_length" => Text::PnrWrongLength,
+            "misplaced_separator" => Text::PnrMisplacedSeparator,
+            "invalid_date" => Text::PnrInvalidDate,
+            "future_date" => Text::PnrFutureDate,
+            _ => Text::PnrWrongCheckDigit,
+        }
+    }
+
+    /// The message for a [`legit_core::PhoneNumberError`] code.
+    pub fn phone_error(code: &str) -> Text {
+        match code {
+            "empty" => Text::PhoneEmpty,
+            "invalid_character" => Text::PhoneInvalidCharacter,
+            "too_short" => Text::PhoneTooShort,
+            "too_long" => Text::PhoneTooLong,
+            _ => Text::PhoneInvalidCountryCode,
+        }
+    }
+
+    /// The message for a [`legit_core::EmailError`] code.
+    pub fn email_error(code: &str) -> Text {
+        match code {
+            "empty" => Text::EmailEmpty,
+            "missing_at" => Text::EmailMissingAt,
+            "multiple_at" => Text::EmailMultipleAt,
+            "invalid_local_part" => Text::EmailInvalidLocalPart,
+            "invalid_domain" => Text::EmailInvalidDomain,
+            _ => Text::EmailTooLong,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    // The same tests run natively and, under `cargo xtask test`, in Chromium.
+    use legit_core::{Date, Email, PersonalNumber, PhoneNumber};
+    #[cfg(target_arch = "wasm32")]
+    use wasm_bindgen_test::wasm_bindgen_test as test;
+
+    #[test]
+    fn every_text_exists_in_every_language() {
+        for text in Text::ALL {
+            for lang in Lang::ALL {
+                assert!(!lang.t(*text).trim().is_empty(), "{text:?} in {lang:?}");
+            }
+        }
+        for rfa in Rfa::ALL {
+            for lang in Lang::ALL {
+                assert!(!lang.rfa(rfa).trim().is_empty(), "{rfa} in {lang:?}");
+            }
+        }
+    }
+
+    #[test]
+    fn translations_are_not_copies_of_english() {
+        // Names and codes may be the same in every language; sentences may not.
+        let sentences = Text::ALL
+            .iter()
+            .filter(|t| Lang::En.t(**t).contains(' ') && Lang::En.t(**t).len() > 20);
+        for text in sentences {
+            assert_ne!(Lang::Sv.t(*text), Lang::En.t(*text), "{text:?}");
+            assert_ne!(Lang::Nb.t(*text), Lang::En.t(*text), "{text:?}");
+        }
+        for rfa in Rfa::ALL {
+            assert_ne!(Lang::Nb.rfa(rfa), Lang::En.rfa(rfa), "{rfa}");
+            assert_ne!(Lang::Nb.rfa(rfa), Lang::Sv.rfa(rfa), "{rfa}");
+        }
+    }
+
+    #[test]
+    fn rfa_texts_are_bankids_from_core() {
+        assert_eq!(Lang::Sv.rfa(Rfa::Rfa1), "Starta BankID-appen.");
+        assert_eq!(Lang::En.rfa(Rfa::Rfa1), "Start your BankID app.");
+        for rfa in Rfa::ALL {
+            assert_eq!(Lang::Sv.rfa(rfa), rfa.text(CoreLang::Sv));
+            assert_eq!(Lang::En.rfa(rfa), rfa.text(CoreLang::En));
+        }
+    }
+
+    #[test]
+    fn every_input_error_of_core_has_its_own_text() {
+        let today = Date::new(2026, 11, 23).unwrap_or(Date {
+            year: 2026,
+            month: 11,
+            day: 23,
+        });
+        let pnr_inputs = [
+            "",
+            "81122x-9874",
+            "8112289",
+            "81-1228-9874",
+            "811399-9874",
+            "20991228-9874",
+            "811228-9875",
+        ];
+        let mut seen = Vec::new();
+        for input in pnr_inputs {
+            let code = PersonalNumber::parse(input, today).unwrap_err().code();
+            let text = Text::personal_number_error(code);
+            assert!(!seen.contains(&text), "{input:?} → {code} shares a text");
+            seen.push(text);
+        }
+        let phone_inputs = [
+            "",
+            "070-123 45 6x",
+            "0701",
+            "0701234567891234567",
+            "+0701234567",
+        ];
+        let mut seen = Vec::new();
+        for input in phone_inputs {
+            let code = PhoneNumber::parse(input).unwrap_err().code();
+            let text = Text::phone_error(code);
+            assert!(!seen.contains(&text), "{input:?} → {code} shares a text");
+            seen.push(text);
+        }
+        let long = format!("{}@example.com", "a".repeat(300));
+        let email_inputs = [
+            "",
+            "a.example.com",
+            "a@b@c.se",
+            "a..b@example.com",
+            "a@example",
+            &long,
+        ];
+        let mut seen = Vec::new();
+        for input in email_inputs {
+            let code = Email::parse(input).unwrap_err().code();
+            let text = Text::email_error(code);
+            assert!(!seen.contains(&text), "{input:?} → {code} shares a text");
+            seen.push(text);
+        }
+    }
+
+    #[test]
+    fn language_comes_from_the_embed_then_the_browser_then_the_tenant() {
+        let browser = vec!["de-DE".to_owned(), "en-GB".to_owned()];
+        assert_eq!(pick(Some("nb"), Some("sv"), &browser), Lang::Nb);
+        assert_eq!(pick(Some("fi"), Some("sv"), &browser), Lang::En);
+        assert_eq!(pick(None, Some("nb"), &[]), Lang::Nb);
+        assert_eq!(pick(None, None, &["no-NO".to_owned()]), Lang::Nb);
+        assert_eq!(pick(None, None, &["fr".to_owned()]), Lang::Sv);
+        assert_eq!(Lang::from_tag("SV_se"), Some(Lang::Sv));
+        assert_eq!(Lang::from_tag(""), None);
+    }
+}

@@ -1,0 +1,163 @@
+//! Opening the BankID app on the same device (BANKID.md §7, DESIGN.md §6): which device we are on, the launch
+//! URL, and whether to try the app by ourselves or only offer the button. Pure; the component does the timing.
+
+use legit_core::rfa::Device;
+
+/// Where the widget runs, as far as the user agent tells.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Platform {
+    pub device: Device,
+    /// Facebook, Instagram, LinkedIn and similar in-app browsers, and Android webviews: they often do not hand
+    /// the launch URL to the app, so we offer the button and the QR code instead of relying on autostart.
+    pub in_app: bool,
+}
+
+/// Substrings of in-app browsers' and webviews' user agents.
+const IN_APP_MARKERS: &[&str] = &[
+    "FBAN",
+    "FBAV",
+    "FB_IAB",
+    "Instagram",
+    "LinkedInApp",
+    "Twitter",
+    "Snapchat",
+    "MicroMessenger",
+    "Line/",
+    "; wv)",
+];
+
+/// Reads the user agent. `touch_points` is `navigator.maxTouchPoints`: iPadOS presents itself as a Mac and
+/// only its touch screen gives it away.
+pub fn platform(user_agent: &str, touch_points: i32) -> Platform {
+    let mobile = ["Android", "iPhone", "iPad", "iPod", "Mobile"]
+        .iter()
+        .any(|m| user_agent.contains(m))
+        || (user_agent.contains("Macintosh") && touch_points > 1);
+    Platform {
+        device: if mobile {
+            Device::Mobile
+        } else {
+            Device::Desktop
+        },
+        in_app: IN_APP_MARKERS.iter().any(|m| user_agent.contains(m)),
+    }
+}
+
+/// BANKID.md §7: the desktop program answers `bankid:///`, phones the universal link; `redirect=null`
+/// everywhere (the user or the OS switches back).
+pub fn launch_url(auto_start_token: &str, device: Device) -> String {
+    let token: String = auto_start_token
+        .chars()
+        .filter(|c| c.is_ascii_alphanumeric() || *c == '-')
+        .collect();
+    match device {
+        Device::Desktop => format!("bankid:///?autostarttoken={token}&redirect=null"),
+        Device::Mobile => format!("https://app.bankid.com/?autostarttoken={token}&redirect=null"),
+    }
+}
+
+/// How to bring the app up.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum LaunchPlan {
+    /// Desktop, top-level page, token not used yet: open the app at once, and show the "Start BankID" button
+    /// (same token) only after [`START_BUTTON_DELAY_MS`], as BankID advises.
+    TryThenButton,
+    /// Phones (which open the app only from a user gesture), iframes (which cannot switch apps everywhere),
+    /// in-app browsers, and a token already used (we came back from the app: never start it again by
+    /// ourselves): the button at once.
+    ButtonNow,
+}
+
+/// BankID: if the app has not come up after 5 s, offer the button; never earlier.
+pub const START_BUTTON_DELAY_MS: u32 = 5_000;
+
+pub fn plan(platform: Platform, in_iframe: bool, token_used: bool) -> LaunchPlan {
+    if platform.device == Device::Desktop && !platform.in_app && !in_iframe && !token_used {
+        LaunchPlan::TryThenButton
+    } else {
+        LaunchPlan::ButtonNow
+    }
+}
+
+/// Whether the "Start BankID" button shows `elapsed_ms` after the order started.
+pub fn button_visible(plan: LaunchPlan, elapsed_ms: u32) -> bool {
+    match plan {
+        LaunchPlan::ButtonNow => true,
+        LaunchPlan::TryThenButton => elapsed_ms >= START_BUTTON_DELAY_MS,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    // The same tests run natively and, under `cargo xtask test`, in Chromium.
+    #[cfg(target_arch = "wasm32")]
+    use wasm_bindgen_test::wasm_bindgen_test as test;
+
+    const CHROME_WIN: &str = "Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/131.0.0.0 Safari/537.36";
+    const SAFARI_IOS: &str = "Mozilla/5.0 (iPhone; CPU iPhone OS 17_5 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) Version/17.5 Mobile/15E148 Safari/604.1";
+    const IPAD_AS_MAC: &str = "Mozilla/5.0 (Macintosh; Intel Mac OS X 10_15_7) AppleWebKit/605.1.15 (KHTML, like Gecko) Version/17.5 Safari/605.1.15";
+    const FACEBOOK_ANDROID: &str = "Mozilla/5.0 (Linux; Android 14; Pixel 8 Build/AP2A; wv) AppleWebKit/537.36 (KHTML, like Gecko) Version/4.0 Chrome/126.0 Mobile Safari/537.36 [FB_IAB/FB4A;FBAV/470.0.0.0;]";
+    const INSTAGRAM_IOS: &str = "Mozilla/5.0 (iPhone; CPU iPhone OS 17_5 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) Mobile/15E148 Instagram 339.0.3.12.91";
+
+    #[test]
+    fn devices_are_told_apart_by_user_agent() {
+        assert_eq!(platform(CHROME_WIN, 0).device, Device::Desktop);
+        assert_eq!(platform(SAFARI_IOS, 5).device, Device::Mobile);
+        assert_eq!(platform(IPAD_AS_MAC, 5).device, Device::Mobile);
+        assert_eq!(platform(IPAD_AS_MAC, 0).device, Device::Desktop);
+        assert!(!platform(SAFARI_IOS, 5).in_app);
+        assert!(platform(FACEBOOK_ANDROID, 5).in_app);
+        assert!(platform(INSTAGRAM_IOS, 5).in_app);
+    }
+
+    #[test]
+    fn launch_urls_follow_bankids_sample() {
+        let t = "46c8b7a6-5b5b-4b5a-9a0f-0123456789ab";
+        assert_eq!(
+            launch_url(t, Device::Desktop),
+            format!("bankid:///?autostarttoken={t}&redirect=null")
+        );
+        assert_eq!(
+            launch_url(t, Device::Mobile),
+            format!("https://app.bankid.com/?autostarttoken={t}&redirect=null")
+        );
+        assert_eq!(
+            launch_url("a&redirect=https://evil", Device::Mobile),
+            "https://app.bankid.com/?autostarttoken=aredirecthttpsevil&redirect=null",
+            "a token cannot smuggle in parameters"
+        );
+    }
+
+    #[test]
+    fn the_start_button_shows_after_five_seconds_on_desktop_never_earlier() {
+        let desktop = platform(CHROME_WIN, 0);
+        let p = plan(desktop, false, false);
+        assert_eq!(p, LaunchPlan::TryThenButton);
+        assert!(!button_visible(p, 0));
+        assert!(!button_visible(p, 4_500));
+        assert!(!button_visible(p, 4_999));
+        assert!(button_visible(p, 5_000));
+        assert!(button_visible(p, 5_500));
+    }
+
+    #[test]
+    fn phones_iframes_in_app_browsers_and_used_tokens_get_the_button_at_once() {
+        let desktop = platform(CHROME_WIN, 0);
+        assert_eq!(
+            plan(platform(SAFARI_IOS, 5), false, false),
+            LaunchPlan::ButtonNow
+        );
+        assert_eq!(plan(desktop, true, false), LaunchPlan::ButtonNow);
+        assert_eq!(
+            plan(platform(FACEBOOK_ANDROID, 5), false, false),
+            LaunchPlan::ButtonNow
+        );
+        assert_eq!(
+            plan(desktop, false, true),
+            LaunchPlan::ButtonNow,
+            "coming back from the app must not start it again"
+        );
+        assert!(button_visible(LaunchPlan::ButtonNow, 0));
+    }
+}
