@@ -129,6 +129,12 @@ pub struct ErrorDetail {
     /// The BankID message to show, when one applies.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub rfa: Option<Rfa>,
+    /// For a refused request body: the field the message is about, so the widget shows it there.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub field: Option<String>,
+    /// A finer stable code under `code` (e.g. `too_short` under `invalid_phone_number`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub detail: Option<String>,
 }
 
 impl ErrorBody {
@@ -138,8 +144,17 @@ impl ErrorBody {
                 code: code.into(),
                 message: message.into(),
                 rfa,
+                field: None,
+                detail: None,
             },
         }
+    }
+
+    /// The same error, about `field` of the request, with a finer `detail` code when there is one.
+    pub fn about(mut self, field: Option<&str>, detail: Option<&str>) -> Self {
+        self.error.field = field.map(str::to_owned);
+        self.error.detail = detail.map(str::to_owned);
+        self
     }
 }
 

@@ -9,7 +9,7 @@ use std::fmt;
 
 use serde::{Deserialize, Serialize};
 
-use crate::api::{OrderEvent, OrderStatus};
+use crate::api::{OrderEvent, OrderKind, OrderStatus};
 use crate::bankid::{CallInitiator, HintCode};
 use crate::date::Date;
 use crate::personal_number::{PersonalNumber, PersonalNumberError};
@@ -265,7 +265,7 @@ impl IvrFailure {
             };
         }
         match error_code {
-            Some("alreadyInProgress") => IvrFailure::AlreadyInProgress,
+            Some("alreadyInProgress" | ALREADY_IN_PROGRESS) => IvrFailure::AlreadyInProgress,
             Some("cancelled") => IvrFailure::Cancelled,
             _ => IvrFailure::Other,
         }
@@ -377,6 +377,57 @@ impl IvrOutcome {
     }
 }
 
+/// `errorCode` of an order the edge recorded as refused by BankID with `alreadyInProgress`.
+pub const ALREADY_IN_PROGRESS: &str = "already_in_progress";
+
+/// The final state of an IVR order that BankID refused with `alreadyInProgress` (BANKID.md §3: "No order is
+/// created", and the person's other order is ended). Recording it as an order of its own lets the call's
+/// answer stay the same on every retry, so nobody restarts an order by repeating the request.
+pub fn already_in_progress_event(order_id: &str, kind: OrderKind) -> OrderEvent {
+    OrderEvent {
+        order_id: order_id.to_owned(),
+        kind,
+        status: OrderStatus::Failed,
+        hint_code: None,
+        rfa: Some(crate::rfa::Rfa::Rfa4),
+        error_code: Some(ALREADY_IN_PROGRESS.to_owned()),
+        user: None,
+        collects: 0,
+        result_token: None,
+    }
+}
+
+/// What an order started by the IVR remembers about its call, for the long-poll's answers: the call id and
+/// the personal number already masked, so the full number is not kept for this.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct IvrCall {
+    pub call_id: String,
+    /// `YYMMDD-XXXX`.
+    pub masked_personal_number: String,
+}
+
+impl IvrCall {
+    pub fn new(call_id: &CallId, personal_number: &PersonalNumber, today: Date) -> IvrCall {
+        IvrCall {
+            call_id: call_id.as_str().to_owned(),
+            masked_personal_number: personal_number.masked(today),
+        }
+    }
+}
+
+/// Answer to the agent's `GET /api/v1/ivr/calls/{callId}`: the call's order, and the token that follows it
+/// like an order the widget started itself.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct CallOrder {
+    pub call_id: String,
+    pub order_id: String,
+    pub order_token: String,
+    /// `YYMMDD-XXXX`: what the agent's sentence names.
+    pub personal_number: String,
+}
+
 /// The same sentence in both languages; the IVR picks the one of its call flow.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Sentence {
@@ -409,10 +460,19 @@ impl IvrAnswer {
         outcome: IvrOutcome,
         today: Date,
     ) -> IvrAnswer {
-        let masked = personal_number.masked(today);
+        IvrAnswer::for_call(
+            order_id,
+            &IvrCall::new(call_id, personal_number, today),
+            outcome,
+        )
+    }
+
+    /// The answer for an order whose call data was kept ([`IvrCall`]).
+    pub fn for_call(order_id: &str, call: &IvrCall, outcome: IvrOutcome) -> IvrAnswer {
+        let masked = call.masked_personal_number.clone();
         IvrAnswer {
             order_id: order_id.to_owned(),
-            call_id: call_id.as_str().to_owned(),
+            call_id: call.call_id.clone(),
             status: outcome.status(),
             reason: match outcome {
                 IvrOutcome::Failed(why) => Some(why.code().to_owned()),
@@ -677,6 +737,35 @@ mod tests {
         );
         e.status = OrderStatus::Complete;
         assert_eq!(IvrOutcome::from_event(&e), IvrOutcome::Complete);
+    }
+
+    #[test]
+    fn a_refused_start_reads_as_already_in_progress_with_rfa4() {
+        let e = already_in_progress_event("o", OrderKind::PhoneAuth);
+        assert!(e.is_final());
+        assert_eq!(e.rfa, Some(crate::rfa::Rfa::Rfa4));
+        assert_eq!(
+            IvrOutcome::from_event(&e),
+            IvrOutcome::Failed(IvrFailure::AlreadyInProgress)
+        );
+        // The other call's order, ended by BankID, tells the same story.
+        let mut other = OrderEvent::started("p", OrderKind::PhoneAuth);
+        other.status = OrderStatus::Failed;
+        other.hint_code = Some("cancelled".into());
+        assert_eq!(IvrOutcome::from_event(&other), IvrOutcome::from_event(&e));
+    }
+
+    #[test]
+    fn the_kept_call_data_answers_like_the_full_number() {
+        let pnr = PersonalNumber::parse_api("198112289874").unwrap();
+        let call = CallId::parse("call-1").unwrap();
+        let kept = IvrCall::new(&call, &pnr, TODAY);
+        assert_eq!(kept.masked_personal_number, "811228-XXXX");
+        assert!(!serde_json::to_string(&kept).unwrap().contains("9874"));
+        assert_eq!(
+            IvrAnswer::for_call("0123", &kept, IvrOutcome::Complete),
+            IvrAnswer::new("0123", &call, &pnr, IvrOutcome::Complete, TODAY)
+        );
     }
 
     proptest! {

@@ -5,6 +5,7 @@
 //! depends on neither wasm-bindgen nor workers.
 
 pub mod api;
+pub mod audit;
 pub mod bankid;
 pub mod date;
 pub mod email;

@@ -234,11 +234,36 @@ impl LinkView {
         rfa: Option<Rfa>,
         user: Option<EventUser>,
     ) -> LinkView {
+        LinkView::of_masked(
+            reference,
+            destination.channel(),
+            destination.masked(),
+            state,
+            now_ms,
+            order_id,
+            rfa,
+            user,
+        )
+    }
+
+    /// [`LinkView::new`] for a store that kept only the masked destination (the edge's link object: the
+    /// number or address itself is needed only to send the message).
+    #[allow(clippy::too_many_arguments)]
+    pub fn of_masked(
+        reference: ReferenceNumber,
+        channel: Channel,
+        masked_to: String,
+        state: &LinkState,
+        now_ms: u64,
+        order_id: Option<String>,
+        rfa: Option<Rfa>,
+        user: Option<EventUser>,
+    ) -> LinkView {
         let status = state.status(now_ms);
         LinkView {
             reference,
-            channel: destination.channel(),
-            to: destination.masked(),
+            channel,
+            to: masked_to,
             status,
             created_at: rfc3339_utc(state.created_ms),
             expires_at: rfc3339_utc(state.expires_ms),

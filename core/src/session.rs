@@ -76,6 +76,11 @@ impl SessionKey {
         mac
     }
 
+    /// The order id as the audit log keeps it ([`crate::audit::order_hash`]).
+    pub fn audit_hash(&self, order_id: &str) -> String {
+        crate::audit::order_hash(&self.0, order_id)
+    }
+
     pub fn order_token(&self, order_id: &str) -> String {
         B64.encode(
             self.mac(b"order\0", order_id.as_bytes())

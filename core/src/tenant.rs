@@ -28,6 +28,9 @@ pub const DEFAULT_RETENTION_SECS: u64 = 600;
 /// Shorter than a viewer's reconnect plus a look-up would be useless; longer than a day is storage of
 /// personal data nobody asked for.
 pub const RETENTION_SECS_RANGE: std::ops::RangeInclusive<u64> = 60..=86_400;
+/// How long a verification link may be opened: from seconds (end-to-end tests of expiry) to a day. The
+/// default is [`crate::link::DEFAULT_LINK_TTL_MS`].
+pub const LINK_TTL_SECS_RANGE: std::ops::RangeInclusive<u64> = 5..=86_400;
 
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[error("tenant configuration: {0}")]
@@ -102,6 +105,8 @@ struct RawTenant {
     disclosure: Disclosure,
     #[serde(default)]
     retention_seconds: Option<u64>,
+    #[serde(default)]
+    link_ttl_seconds: Option<u64>,
 }
 
 /// One tenant, checked.
@@ -116,6 +121,8 @@ pub struct Tenant {
     api_key_hashes: Vec<[u8; 32]>,
     pub disclosure: Disclosure,
     pub retention_secs: u64,
+    /// How long a link this tenant's agents send can be opened (`linkTtlSeconds`).
+    pub link_ttl_secs: u64,
 }
 
 impl Tenant {
@@ -233,6 +240,16 @@ fn check(id: &str, raw: RawTenant) -> Result<Tenant, TenantError> {
             RETENTION_SECS_RANGE.end()
         )));
     }
+    let link_ttl_secs = raw
+        .link_ttl_seconds
+        .unwrap_or(crate::link::DEFAULT_LINK_TTL_MS / 1_000);
+    if !LINK_TTL_SECS_RANGE.contains(&link_ttl_secs) {
+        return Err(bad(format!(
+            "linkTtlSeconds must be between {} and {}",
+            LINK_TTL_SECS_RANGE.start(),
+            LINK_TTL_SECS_RANGE.end()
+        )));
+    }
     Ok(Tenant {
         id: id.to_owned(),
         display_name,
@@ -241,6 +258,7 @@ fn check(id: &str, raw: RawTenant) -> Result<Tenant, TenantError> {
         api_key_hashes,
         disclosure: raw.disclosure,
         retention_secs,
+        link_ttl_secs,
     })
 }
 
@@ -290,6 +308,12 @@ pub fn normalise_origin(origin: &str) -> Option<String> {
     })
 }
 
+/// A new API key from 32 random bytes: 64 lowercase hex digits, 256 bits, so that a stolen hash list
+/// cannot be searched for the keys behind it. The caller draws the bytes; core has no randomness.
+pub fn api_key_from_random(bytes: [u8; 32]) -> String {
+    hex::encode(bytes)
+}
+
 /// The value to put in `apiKeyHashes` for an API key: `sha256:<hex>`.
 pub fn api_key_hash(key: &str) -> String {
     format!("sha256:{}", hex::encode(api_key_digest(key)))
@@ -320,6 +344,21 @@ mod tests {
         )
     }
 
+    #[test]
+    fn a_new_key_is_accepted_through_its_hash_line_and_no_other_key_is() {
+        let key = api_key_from_random([0xa5; 32]);
+        assert_eq!(key.len(), 64);
+        let doc = format!(
+            r#"{{"acme": {{"displayName": "Acme", "allowedOrigins": ["https://crm.acme.se"], "apiKeyHashes": ["{}"]}}}}"#,
+            api_key_hash(&key)
+        );
+        let tenants = Tenants::parse(&doc).unwrap();
+        let acme = tenants.get("acme").unwrap();
+        assert!(acme.accepts_api_key(&key));
+        assert!(!acme.accepts_api_key(&api_key_from_random([0xa4; 32])));
+        assert!(!acme.accepts_api_key(&api_key_hash(&key)));
+    }
+
     fn user() -> EventUser {
         EventUser {
             personal_number: Some("198112289874".into()),
@@ -340,6 +379,7 @@ mod tests {
             ["https://crm.acme.se", "http://127.0.0.1:8790"]
         );
         assert_eq!(t.retention_secs, DEFAULT_RETENTION_SECS);
+        assert_eq!(t.link_ttl_secs, 900);
         assert_eq!(t.disclosure, Disclosure::default());
         assert_eq!(
             t.frame_ancestors(),
@@ -401,6 +441,10 @@ mod tests {
             (
                 r#"{"a": {"displayName": "A", "apiKeyHashes": ["deadbeef"]}}"#,
                 "apiKeyHashes",
+            ),
+            (
+                r#"{"a": {"displayName": "A", "linkTtlSeconds": 2}}"#,
+                "linkTtlSeconds",
             ),
             (
                 r#"{"a": {"displayName": "A", "retentionSeconds": 5}}"#,

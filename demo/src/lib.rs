@@ -3,7 +3,9 @@
 //! - [`certs`]: a throw-away CA with the BankID server and relying-party certificates.
 //! - [`simulator`]: the BankID RP API v6.0 over mutual TLS, with an admin API and a "phone" page.
 //! - [`providers`]: fake SMS gateway and e-mail API that keep what they receive, with an inbox page.
+//! - [`ivr_console`]: a page that plays an IVR's caller against the edge's IVR API.
 
 pub mod certs;
+pub mod ivr_console;
 pub mod providers;
 pub mod simulator;

@@ -9,7 +9,7 @@ use std::process::ExitCode;
 
 use legit_core::provider::Secret;
 use legit_demo::certs::{DemoCerts, RP_P12_PASSWORD};
-use legit_demo::{providers, simulator};
+use legit_demo::{ivr_console, providers, simulator};
 
 const USAGE: &str = "\
 usage: legit-demo <command> [options]
@@ -33,6 +33,16 @@ commands:
         --sms-password P    its password (legit-demo-sms)
         --email-key K       bearer key of the e-mail API (legit-demo-email)
         --watch-stdin       also stop when stdin closes
+  ivr [--addr ADDR] [--edge URL] [--api-key-file FILE] [--watch-stdin]
+      Run the IVR console (a page that plays the caller: keypad, the IVR's sentences)
+      against the edge's IVR API until Ctrl-C; print `ready http://ADDR` when listening.
+        --addr ADDR         loopback only (127.0.0.1:8446)
+        --edge URL          the edge (http://127.0.0.1:8787)
+        --api-key-file FILE the tenant's API key, kept in this process (target/demo/api-key)
+        --watch-stdin       also stop when stdin closes
+  api-key
+      Print a new API key for a tenant and the `sha256:` line to add to its apiKeyHashes
+      (wrangler.toml or the TENANTS document). Only the hash is ever configured.
   help
       Print this text.
 ";
@@ -44,11 +54,15 @@ const DEFAULT_PROVIDERS_ADDR: &str = "127.0.0.1:8445";
 const DEFAULT_SMS_USER: &str = "legit";
 const DEFAULT_SMS_PASSWORD: &str = "legit-demo-sms";
 const DEFAULT_EMAIL_KEY: &str = "legit-demo-email";
+const DEFAULT_IVR_ADDR: &str = "127.0.0.1:8446";
+const DEFAULT_EDGE_URL: &str = "http://127.0.0.1:8787";
+const DEFAULT_API_KEY_FILE: &str = "target/demo/api-key";
 
 /// What the command line asks for.
 #[derive(Debug, PartialEq, Eq)]
 enum Command {
     Help,
+    ApiKey,
     Certs {
         out: PathBuf,
     },
@@ -61,6 +75,12 @@ enum Command {
     Providers {
         addr: SocketAddr,
         credentials: providers::Credentials,
+        watch_stdin: bool,
+    },
+    Ivr {
+        addr: SocketAddr,
+        edge_url: String,
+        api_key_file: PathBuf,
         watch_stdin: bool,
     },
 }
@@ -83,6 +103,7 @@ fn main() -> ExitCode {
             print!("{USAGE}");
             Ok(())
         }
+        Ok(Command::ApiKey) => api_key(),
         Ok(Command::Certs { out }) => certs(&out),
         Ok(Command::Simulator {
             certs,
@@ -95,6 +116,12 @@ fn main() -> ExitCode {
             credentials,
             watch_stdin,
         }) => run_providers(addr, credentials, watch_stdin),
+        Ok(Command::Ivr {
+            addr,
+            edge_url,
+            api_key_file,
+            watch_stdin,
+        }) => run_ivr(addr, edge_url, &api_key_file, watch_stdin),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,
@@ -116,6 +143,10 @@ fn parse(args: &[String]) -> Result<Command, String> {
         "help" | "-h" | "--help" => match rest {
             [] => Ok(Command::Help),
             _ => Err(format!("`help` takes no arguments, got {:?}", rest[0])),
+        },
+        "api-key" => match rest {
+            [] => Ok(Command::ApiKey),
+            _ => Err(format!("`api-key` takes no arguments, got {:?}", rest[0])),
         },
         "certs" => {
             let options = Options::parse(rest, &[("--out", true)])?;
@@ -168,6 +199,26 @@ fn parse(args: &[String]) -> Result<Command, String> {
                         options.value("--email-key").unwrap_or(DEFAULT_EMAIL_KEY),
                     ),
                 },
+                watch_stdin: options.flag("--watch-stdin"),
+            })
+        }
+        "ivr" => {
+            let options = Options::parse(
+                rest,
+                &[
+                    ("--addr", true),
+                    ("--edge", true),
+                    ("--api-key-file", true),
+                    ("--watch-stdin", false),
+                ],
+            )?;
+            Ok(Command::Ivr {
+                addr: options.addr("--addr", DEFAULT_IVR_ADDR)?,
+                edge_url: options
+                    .value("--edge")
+                    .unwrap_or(DEFAULT_EDGE_URL)
+                    .to_owned(),
+                api_key_file: options.path("--api-key-file", DEFAULT_API_KEY_FILE),
                 watch_stdin: options.flag("--watch-stdin"),
             })
         }
@@ -250,6 +301,25 @@ fn absolute(dir: &Path) -> PathBuf {
     dir.canonicalize().unwrap_or_else(|_| dir.to_owned())
 }
 
+fn api_key() -> Result<(), String> {
+    let mut bytes = [0u8; 32];
+    getrandom::fill(&mut bytes).map_err(|e| format!("no randomness for a key: {e}"))?;
+    print!(
+        "{}",
+        api_key_text(&legit_core::tenant::api_key_from_random(bytes))
+    );
+    Ok(())
+}
+
+/// What `api-key` prints: the key for the integrator, the line for the configuration.
+fn api_key_text(key: &str) -> String {
+    format!(
+        "API key (hand it to the integrator; it is shown once and stored nowhere):\n  {key}\n\
+         Add this to the tenant's apiKeyHashes:\n  \"{}\"\n",
+        legit_core::tenant::api_key_hash(key)
+    )
+}
+
 fn certs(out: &Path) -> Result<(), String> {
     load_certs(out)?;
     println!("{}", absolute(out).display());
@@ -317,6 +387,43 @@ fn run_providers(
     })
 }
 
+fn run_ivr(
+    addr: SocketAddr,
+    edge_url: String,
+    api_key_file: &Path,
+    watch_stdin: bool,
+) -> Result<(), String> {
+    let key = std::fs::read_to_string(api_key_file).map_err(|e| {
+        format!(
+            "cannot read the API key from {}: {e}",
+            api_key_file.display()
+        )
+    })?;
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .map_err(|e| format!("cannot start the async runtime: {e}"))?;
+    runtime.block_on(async {
+        let running = ivr_console::start(ivr_console::Config {
+            addr,
+            edge_url: edge_url.clone(),
+            api_key: Secret::new(key.trim()),
+        })
+        .await
+        .map_err(|e| format!("cannot start the IVR console: {e}"))?;
+        // The first line is for supervising programs (xtask, tests); the rest for people.
+        println!("ready {}", running.url);
+        println!(
+            "IVR console: {} (calls the IVR API of {edge_url})",
+            running.url
+        );
+        println!("Ctrl-C stops the console.");
+        wait_for_stop(watch_stdin).await;
+        drop(running);
+        Ok(())
+    })
+}
+
 /// Returns on Ctrl-C, on SIGTERM, or (with `watch_stdin`) when stdin reaches its end.
 async fn wait_for_stop(watch_stdin: bool) {
     let stdin_closed = async {
@@ -371,6 +478,22 @@ mod tests {
     }
 
     #[test]
+    fn api_key_prints_a_key_and_the_hash_line_a_tenant_accepts_it_by() {
+        assert_eq!(parse(&args("api-key")), Ok(Command::ApiKey));
+        assert!(parse(&args("api-key --out x")).is_err());
+        let key = legit_core::tenant::api_key_from_random([7; 32]);
+        let text = api_key_text(&key);
+        let lines: Vec<&str> = text.lines().map(str::trim).collect();
+        assert_eq!(lines[1], key);
+        let doc = format!(
+            r#"{{"t": {{"displayName": "T", "allowedOrigins": ["https://a.example"], "apiKeyHashes": [{}]}}}}"#,
+            lines[3]
+        );
+        let tenants = legit_core::tenant::Tenants::parse(&doc).unwrap();
+        assert!(tenants.get("t").unwrap().accepts_api_key(&key));
+    }
+
+    #[test]
     fn defaults_match_simulator_md() {
         assert_eq!(
             parse(&args("certs")),
@@ -411,6 +534,30 @@ mod tests {
                 certs: PathBuf::from("c"),
                 rp_addr: "127.0.0.1:0".parse().unwrap(),
                 admin_addr: "[::1]:0".parse().unwrap(),
+                watch_stdin: true,
+            })
+        );
+    }
+
+    #[test]
+    fn ivr_console_options_and_defaults() {
+        assert_eq!(
+            parse(&args("ivr")),
+            Ok(Command::Ivr {
+                addr: "127.0.0.1:8446".parse().unwrap(),
+                edge_url: "http://127.0.0.1:8787".into(),
+                api_key_file: PathBuf::from("target/demo/api-key"),
+                watch_stdin: false,
+            })
+        );
+        assert_eq!(
+            parse(&args(
+                "ivr --addr 127.0.0.1:0 --edge http://127.0.0.1:1 --api-key-file k --watch-stdin"
+            )),
+            Ok(Command::Ivr {
+                addr: "127.0.0.1:0".parse().unwrap(),
+                edge_url: "http://127.0.0.1:1".into(),
+                api_key_file: PathBuf::from("k"),
                 watch_stdin: true,
             })
         );

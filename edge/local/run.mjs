@@ -15,6 +15,7 @@
 //   --persist DIR       where Durable Object storage lives across restarts (default: a folder beside the script)
 //   --script PATH       the built Worker (default ../build/index.js, beside this file; `worker-build --release`)
 //   --ignore-stdin      do not stop when stdin closes (for running it in the background from a shell)
+//   --var NAME=VALUE    one more binding (repeatable), e.g. the link providers' SMS_GATEWAY_URL, SMS_PASSWORD …
 //
 // stdout carries exactly one line, `ready http://127.0.0.1:PORT`, once the Worker answers; everything else
 // (the Worker's console, workerd's messages, errors) goes to stderr. It stops cleanly (mf.dispose(), which also
@@ -22,7 +23,7 @@
 // never leaves workerd behind. Do not SIGKILL it: that orphans workerd.
 //
 // The Worker's settings that do not depend on the machine (compatibility date and flags, plain [vars], Durable
-// Object bindings and which of them use SQLite) are read from ../wrangler.toml, so production and local runs
+// Object bindings and which of them use SQLite, `[[ratelimits]]`) are read from ../wrangler.toml, so production and local runs
 // agree. Only BANKID (a `network` service binding carrying the client certificate, standing in for the
 // production `[[mtls_certificates]]` binding), BANKID_BASE, TENANTS, ASSETS and RESULT_SIGNING_KEY (a secret
 // in production, a plain binding here) are local. The key's text is never printed.
@@ -53,6 +54,7 @@ try {
       persist: { type: "string", default: path.join(here, ".state") },
       script: { type: "string", default: path.join(edgeDir, "build", "index.js") },
       "ignore-stdin": { type: "boolean", default: false },
+      var: { type: "string", multiple: true, default: [] },
     },
     strict: true,
     allowPositionals: false,
@@ -81,6 +83,13 @@ fs.mkdirSync(assets, { recursive: true });
 const script = path.resolve(args.script);
 if (!fs.existsSync(script)) fail(`${script} is missing: build the Worker first (cargo xtask test or cargo xtask demo)`);
 
+const extraVars = {};
+for (const item of args.var) {
+  const eq = item.indexOf("=");
+  if (eq < 1) fail(`--var ${JSON.stringify(item)}: expected NAME=VALUE`);
+  extraVars[item.slice(0, eq)] = item.slice(eq + 1);
+}
+
 const pem = (name) => {
   const file = path.join(args.certs, name);
   try {
@@ -108,6 +117,7 @@ const mf = new Miniflare({
     END_USER_IP_FALLBACK: wrangler.vars.END_USER_IP_FALLBACK ?? "127.0.0.1",
     TENANTS: tenants,
     RESULT_SIGNING_KEY: pem("result-signing.key"),
+    ...extraVars,
   },
   serviceBindings: {
     // A `network` service connects to the host the URL names. Loopback must be allowed explicitly.
@@ -129,6 +139,10 @@ const mf = new Miniflare({
     assetConfig: { html_handling: "none", not_found_handling: "none" },
   },
   durableObjects: wrangler.durableObjects,
+  ratelimits: wrangler.ratelimits,
+  // The audit log, as `[[d1_databases]]` in wrangler.toml; its schema is applied below, before `ready`.
+  d1Databases: { AUDIT: "legit-audit-local" },
+  d1Persist: true,
   defaultPersistRoot: path.resolve(args.persist),
   durableObjectsPersist: true,
   // Keep stdout for the ready line: the Worker's console and workerd's own output go to stderr.
@@ -166,6 +180,7 @@ if (!args["ignore-stdin"]) {
 
 try {
   const url = await mf.ready;
+  await applyMigrations(await mf.getD1Database("AUDIT"), path.join(edgeDir, "migrations"));
   if (!stopping) process.stdout.write(`ready ${url.origin}\n`);
 } catch (e) {
   process.stderr.write(`edge/local/run.mjs: Miniflare did not start: ${e?.stack ?? e}\n`);
@@ -173,11 +188,23 @@ try {
   process.exit(1);
 }
 
+// What `wrangler d1 migrations apply` does in production: every `NNNN_*.sql` in order. The files only use
+// `CREATE … IF NOT EXISTS`, so applying them at each start is harmless.
+async function applyMigrations(db, dir) {
+  const files = fs.readdirSync(dir).filter((f) => /^\d+_.*\.sql$/.test(f)).sort();
+  for (const file of files) {
+    const sql = fs.readFileSync(path.join(dir, file), "utf8").replace(/--.*$/gm, "");
+    for (const statement of sql.split(";").map((s) => s.trim()).filter(Boolean)) {
+      await db.prepare(statement).run();
+    }
+  }
+}
+
 // The parts of wrangler.toml the local run needs, from the small TOML subset wrangler files use: top-level
 // `compatibility_date`/`compatibility_flags`, string `[vars]`, `[[durable_objects.bindings]]` and
 // `[[migrations]] new_sqlite_classes`. Without the file: the Worker's contract (ORDER → OrderObject, SQLite).
 function readWranglerToml(file) {
-  const out = { compatibilityDate: undefined, compatibilityFlags: [], vars: {}, durableObjects: undefined };
+  const out = { compatibilityDate: undefined, compatibilityFlags: [], vars: {}, durableObjects: undefined, ratelimits: {} };
   let text;
   try {
     text = fs.readFileSync(file, "utf8");
@@ -204,6 +231,14 @@ function readWranglerToml(file) {
     const kv = line.match(/^([A-Za-z0-9_.-]+)\s*=\s*(.+)$/);
     if (!kv) continue;
     const [, key, valueText] = kv;
+    if (table === "ratelimits") {
+      // `[[ratelimits]]`: name = "…", simple = { limit = N, period = N }.
+      if (key === "name") current.name = JSON.parse(valueText);
+      const simple = key === "simple" && valueText.match(/limit\s*=\s*(\d+).*period\s*=\s*(\d+)/);
+      if (simple) current.simple = { limit: Number(simple[1]), period: Number(simple[2]) };
+      if (current.name && current.simple) out.ratelimits[current.name] = { simple: current.simple };
+      continue;
+    }
     let value;
     try {
       value = JSON.parse(valueText.replace(/,\s*\]$/, "]"));

@@ -174,6 +174,25 @@ fn customer<'c>(
     })
 }
 
+/// The tenant whose API key calls the IVR API. The key is a server's credential: a request from a browser
+/// (it carries `Origin`) or with an agent session is refused, whatever it holds.
+pub fn api_key_tenant<'c>(
+    tenants: &'c Tenants,
+    origin: &RequestOrigin,
+    bearer: Option<&str>,
+) -> Result<&'c Tenant, ApiError> {
+    if *origin != RequestOrigin::Absent {
+        return Err(ApiError::ApiKeyOnly);
+    }
+    let token = bearer.ok_or(ApiError::Unauthenticated(Credential::Missing))?;
+    if session::is_agent_session(token) {
+        return Err(ApiError::ApiKeyOnly);
+    }
+    tenants
+        .for_api_key(token)
+        .ok_or(ApiError::Unauthenticated(Credential::InvalidApiKey))
+}
+
 /// How a caller may see an order.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum OrderAccess {
@@ -371,6 +390,37 @@ mod tests {
         )
         .unwrap();
         assert_eq!(c.require_agent().unwrap_err().code(), "agents_only");
+    }
+
+    #[test]
+    fn the_ivr_api_takes_only_an_api_key_from_a_server() {
+        let t = tenants();
+        let ivr = |origin: &RequestOrigin, bearer: Option<&str>| {
+            api_key_tenant(&t, origin, bearer)
+                .map(|tenant| tenant.id.clone())
+                .map_err(|e| e.code().to_owned())
+        };
+        assert_eq!(ivr(&RequestOrigin::Absent, Some(KEY_B)), Ok("bank".into()));
+        assert_eq!(
+            ivr(&RequestOrigin::Absent, Some("bank-backend-key-wrong")),
+            Err("invalid_api_key".into())
+        );
+        assert_eq!(
+            ivr(&RequestOrigin::Absent, None),
+            Err("missing_credentials".into())
+        );
+        assert_eq!(
+            ivr(&RequestOrigin::Absent, Some(&session("acme", 5_000))),
+            Err("api_key_required".into())
+        );
+        assert_eq!(
+            ivr(&allowed("https://crm.acme.se"), Some(KEY_A)),
+            Err("api_key_required".into())
+        );
+        assert_eq!(
+            ivr(&RequestOrigin::Own, Some(KEY_A)),
+            Err("api_key_required".into())
+        );
     }
 
     #[test]

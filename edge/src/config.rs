@@ -30,6 +30,13 @@ pub const ASSETS: &str = "ASSETS";
 /// Var, optional: the edge's public origin, the `iss` of result tokens. Without it, the origin the order was
 /// started at.
 pub const PUBLIC_URL: &str = "PUBLIC_URL";
+/// Durable Object namespace of [`crate::objects::call::CallObject`], one per IVR call, named by tenant and
+/// call id.
+pub const CALL: &str = "CALL";
+/// Durable Object namespace of [`crate::objects::link::LinkObject`], one per link, named by reference.
+pub const LINK: &str = "LINK";
+/// Durable Object namespace of [`crate::objects::link_token::LinkTokenObject`], named by token hash.
+pub const LINK_TOKEN: &str = "LINK_TOKEN";
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Config {
@@ -39,6 +46,8 @@ pub struct Config {
     pub tenants: Tenants,
     /// `iss` of result tokens when set; no trailing slash.
     pub public_url: Option<String>,
+    /// The SMS and e-mail providers that send links ([`crate::providers`]).
+    pub providers: crate::providers::Providers,
 }
 
 impl Config {
@@ -51,9 +60,17 @@ impl Config {
                 .ok()
                 .map(|v| v.to_string())
         });
-        Config::parse(var(BANKID_BASE), var(END_USER_IP_FALLBACK))?
+        let mut config = Config::parse(var(BANKID_BASE), var(END_USER_IP_FALLBACK))?
             .with_tenants(tenants)?
-            .with_public_url(var(PUBLIC_URL))
+            .with_public_url(var(PUBLIC_URL))?;
+        // Keys are secrets in production, plain bindings locally.
+        config.providers = crate::providers::Providers::from_settings(|name| {
+            env.secret(name)
+                .map(|v| v.to_string())
+                .ok()
+                .or_else(|| var(name))
+        });
+        Ok(config)
     }
 
     pub fn with_tenants(mut self, tenants: Option<String>) -> Result<Config, ApiError> {
@@ -144,6 +161,7 @@ impl Config {
             end_user_ip_fallback: fallback,
             tenants: Tenants::default(),
             public_url: None,
+            providers: crate::providers::Providers::default(),
         })
     }
 }

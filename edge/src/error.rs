@@ -3,7 +3,12 @@
 
 use legit_core::Rfa;
 use legit_core::api::{ErrorBody, StartError};
+use legit_core::audit::AuditQueryError;
 use legit_core::bankid::ErrorCode;
+use legit_core::ivr::IvrRequestError;
+use legit_core::link::ReferenceError;
+use legit_core::links_api::LinkRequestError;
+use legit_core::provider::ProviderOutcome;
 use legit_core::retry;
 use worker::Response;
 
@@ -50,6 +55,43 @@ pub enum ApiError {
     /// Anything the runtime refused (storage, bindings, streams).
     #[error("runtime: {0}")]
     Runtime(String),
+    /// A create-link request refused before anything was sent.
+    #[error("invalid link request: {}", .0.code())]
+    InvalidLink(#[from] LinkRequestError),
+    /// A reference number that cannot be one (typo); `Display` of the inner error is for the agent.
+    #[error("invalid reference: {}", .0.code())]
+    InvalidReference(#[from] ReferenceError),
+    /// No link of the caller's tenant has this reference (or its result is no longer kept). Not
+    /// `not_found`: the widget reads that as "this edge has no links API".
+    #[error("unknown reference")]
+    UnknownReference,
+    /// The token of `POST /v/{token}/start` opens no usable link.
+    #[error("link refused: {}", .0.code())]
+    LinkRefused(legit_core::link::LinkRefusal),
+    /// No (working) SMS or e-mail provider for the channel asked; the reason is for the logs.
+    #[error("links not configured: {0}")]
+    LinksNotConfigured(String),
+    /// The provider did not take the message; the link was withdrawn.
+    #[error("provider: {} ({})", .0.code(), .1)]
+    Provider(ProviderOutcome, String),
+    /// An IVR request refused before anything was sent.
+    #[error("invalid IVR request: {}", .0.code())]
+    InvalidIvr(#[from] IvrRequestError),
+    /// The IVR API takes the tenant's API key from a server: not an agent session, not a browser.
+    #[error("API key required")]
+    ApiKeyOnly,
+    /// No order of the caller's tenant was started for this call id (or it is no longer kept).
+    #[error("unknown call")]
+    UnknownCall,
+    /// An audit-log query refused before the database was asked.
+    #[error("invalid audit query: {}", .0.code())]
+    InvalidAudit(#[from] AuditQueryError),
+    /// Too many requests for one of the limits (tenant, destination, address).
+    #[error("rate limited ({scope})")]
+    RateLimited {
+        scope: &'static str,
+        retry_after_secs: u32,
+    },
 }
 
 /// Why a credential was refused; each has its own stable code.
@@ -165,7 +207,19 @@ impl ApiError {
             };
         }
         match self {
-            ApiError::InvalidStart(_) | ApiError::TenantRequired => 400,
+            ApiError::InvalidStart(_)
+            | ApiError::TenantRequired
+            | ApiError::InvalidLink(_)
+            | ApiError::InvalidReference(_)
+            | ApiError::InvalidIvr(_)
+            | ApiError::InvalidAudit(_) => 400,
+            ApiError::ApiKeyOnly => 403,
+            ApiError::UnknownCall => 404,
+            ApiError::UnknownReference => 404,
+            ApiError::LinkRefused(r) => r.http_status(),
+            ApiError::RateLimited { .. } => 429,
+            ApiError::Provider(..) => 502,
+            ApiError::LinksNotConfigured(_) => 503,
             ApiError::Unauthenticated(_) => 401,
             ApiError::OriginNotAllowed | ApiError::UnknownTenant | ApiError::AgentOnly => 403,
             ApiError::UnknownOrder | ApiError::NotFound => 404,
@@ -185,6 +239,17 @@ impl ApiError {
         }
         match self {
             ApiError::InvalidStart(e) => e.code(),
+            ApiError::InvalidLink(e) => e.code(),
+            ApiError::InvalidReference(_) => "invalid_reference",
+            ApiError::InvalidIvr(e) => e.code(),
+            ApiError::InvalidAudit(e) => e.code(),
+            ApiError::ApiKeyOnly => "api_key_required",
+            ApiError::UnknownCall => "unknown_call",
+            ApiError::UnknownReference => "unknown_reference",
+            ApiError::LinkRefused(r) => r.code(),
+            ApiError::LinksNotConfigured(_) => "links_not_configured",
+            ApiError::Provider(outcome, _) => outcome.code(),
+            ApiError::RateLimited { .. } => "rate_limited",
             ApiError::NotJson => "unsupported_media_type",
             ApiError::BodyTooLarge { .. } => "body_too_large",
             ApiError::UnknownOrder => "unknown_order",
@@ -215,6 +280,32 @@ impl ApiError {
         }
         match self {
             ApiError::InvalidStart(e) => e.to_string(),
+            ApiError::InvalidLink(e) => e.to_string(),
+            ApiError::InvalidReference(e) => e.to_string(),
+            ApiError::InvalidIvr(e) => e.to_string(),
+            ApiError::InvalidAudit(e) => e.to_string(),
+            ApiError::ApiKeyOnly => {
+                "The IVR API takes the tenant's API key (Authorization: Bearer), sent from a server.".into()
+            }
+            ApiError::UnknownCall => {
+                "No identification was started for this call, or its result is no longer kept.".into()
+            }
+            ApiError::UnknownReference => {
+                "No link has this reference number, or its result is no longer kept.".into()
+            }
+            ApiError::LinkRefused(r) => r.advice(legit_core::Lang::En).into(),
+            ApiError::LinksNotConfigured(_) => {
+                "Sending links is not set up for this channel; ask your administrator.".into()
+            }
+            ApiError::Provider(ProviderOutcome::Rejected, _) => {
+                "The message could not be sent to this destination; check it or use the other channel.".into()
+            }
+            ApiError::Provider(..) => {
+                "The message could not be sent right now; the link was withdrawn. Try again shortly.".into()
+            }
+            ApiError::RateLimited { .. } => {
+                "Too many links or attempts; wait a moment and try again.".into()
+            }
             ApiError::UnknownOrder => {
                 "This order does not exist or its result is no longer kept.".into()
             }
@@ -237,7 +328,13 @@ impl ApiError {
     }
 
     pub fn body(&self) -> ErrorBody {
-        ErrorBody::new(self.code(), self.message(), self.rfa())
+        let body = ErrorBody::new(self.code(), self.message(), self.rfa());
+        match self {
+            ApiError::InvalidLink(e) => body.about(e.field(), e.detail_code()),
+            ApiError::InvalidReference(e) => body.about(Some("reference"), Some(e.code())),
+            ApiError::InvalidIvr(e) => body.about(e.field(), None),
+            _ => body,
+        }
     }
 
     /// Server-side faults are logged (by code and our own description, which never holds personal data);
@@ -249,6 +346,13 @@ impl ApiError {
         let mut resp = Response::from_json(&self.body())?.with_status(self.status());
         if let ApiError::Unauthenticated(_) = self {
             resp.headers_mut().set("WWW-Authenticate", "Bearer")?;
+        }
+        if let ApiError::RateLimited {
+            retry_after_secs, ..
+        } = self
+        {
+            resp.headers_mut()
+                .set("Retry-After", &retry_after_secs.to_string())?;
         }
         Ok(resp)
     }
@@ -361,6 +465,55 @@ mod tests {
         assert!(!e.message().contains("storage"));
         let e = bankid(400, ErrorCode::InvalidParameters);
         assert_eq!(e.message(), Rfa::Rfa22.text(legit_core::Lang::En));
+    }
+
+    #[test]
+    fn link_errors_have_their_own_codes() {
+        let e = ApiError::from(LinkRequestError::InvalidPhoneNumber(
+            legit_core::PhoneNumberError::TooShort,
+        ));
+        let body = serde_json::to_value(e.body()).unwrap();
+        assert_eq!(e.status(), 400);
+        assert_eq!(body["error"]["code"], "invalid_phone_number");
+        assert_eq!(body["error"]["field"], "to");
+        assert_eq!(body["error"]["detail"], "too_short");
+        // Not `not_found`: the widget reads that one as "no links API here".
+        assert_eq!(
+            (
+                ApiError::UnknownReference.status(),
+                ApiError::UnknownReference.code()
+            ),
+            (404, "unknown_reference")
+        );
+        let e = ApiError::Provider(ProviderOutcome::Retry, "answered 503".into());
+        assert_eq!((e.status(), e.code()), (502, "provider_unavailable"));
+        assert!(!e.message().contains("503"));
+        let e = ApiError::LinksNotConfigured("no SMS provider".into());
+        assert_eq!((e.status(), e.code()), (503, "links_not_configured"));
+        let e = ApiError::RateLimited {
+            scope: "destination",
+            retry_after_secs: 60,
+        };
+        assert_eq!((e.status(), e.code()), (429, "rate_limited"));
+        let e = ApiError::LinkRefused(legit_core::link::LinkRefusal::Used);
+        assert_eq!((e.status(), e.code()), (410, "link_used"));
+    }
+
+    #[test]
+    fn ivr_errors_have_their_own_codes() {
+        let e = ApiError::from(IvrRequestError::MissingCallId);
+        let body = serde_json::to_value(e.body()).unwrap();
+        assert_eq!(e.status(), 400);
+        assert_eq!(body["error"]["code"], "missing_call_id");
+        assert_eq!(body["error"]["field"], "callId");
+        assert_eq!(
+            (ApiError::ApiKeyOnly.status(), ApiError::ApiKeyOnly.code()),
+            (403, "api_key_required")
+        );
+        assert_eq!(
+            (ApiError::UnknownCall.status(), ApiError::UnknownCall.code()),
+            (404, "unknown_call")
+        );
     }
 
     #[test]

@@ -3,15 +3,21 @@
 //! answers in the JSON types of `legit_core::api`.
 
 mod access;
+mod audit;
 mod bankid;
 mod config;
 mod error;
 mod handlers;
 mod http;
 mod objects;
+mod providers;
+mod rate_limit;
 mod router;
 mod sse;
 
+pub use objects::call::CallObject;
+pub use objects::link::LinkObject;
+pub use objects::link_token::LinkTokenObject;
 pub use objects::order::OrderObject;
 
 #[worker::event(fetch)]

@@ -3,10 +3,13 @@
 
 use worker::{Env, Method, Request, Response};
 
+use legit_core::audit::AuditQuery;
+
 use crate::access::{self, Credentials, RequestOrigin};
+use crate::audit;
 use crate::config::{self, Config};
 use crate::error::ApiError;
-use crate::handlers::{meta, orders, pages, sessions};
+use crate::handlers::{ivr, links, meta, orders, pages, sessions};
 use crate::http;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -15,6 +18,21 @@ pub enum Route<'a> {
     OrderEvents(&'a str),
     CancelOrder(&'a str),
     CreateSession,
+    /// `POST /api/v1/ivr/orders`.
+    IvrStart,
+    /// `GET /api/v1/ivr/orders/{id}`: the long-poll.
+    IvrPoll(&'a str),
+    /// `GET /api/v1/ivr/calls/{callId}`: the agent's look-up.
+    IvrCall(&'a str),
+    CreateLink,
+    /// `POST /v/{token}/start`: the link page's start (under the link's path, so its cookie comes along).
+    StartLink(&'a str),
+    LinkView(&'a str),
+    LinkEvents(&'a str),
+    /// `/v/{token}`: a verification link's customer page.
+    LinkPage(&'a str),
+    /// `GET /admin/audit`: the tenant's audit log, for its backend.
+    AuditLog,
     Embed,
     Asset,
     Health,
@@ -36,6 +54,17 @@ pub fn route<'a>(method: &Method, path: &'a str) -> Route<'a> {
         (Method::Get, ["api", "v1", "orders", id, "events"]) => Route::OrderEvents(id),
         (Method::Post, ["api", "v1", "orders", id, "cancel"]) => Route::CancelOrder(id),
         (Method::Post, ["api", "v1", "sessions"]) => Route::CreateSession,
+        (Method::Post, ["api", "v1", "ivr", "orders"]) => Route::IvrStart,
+        (Method::Get, ["api", "v1", "ivr", "orders", id]) => Route::IvrPoll(id),
+        (Method::Get, ["api", "v1", "ivr", "calls", call_id]) if !call_id.is_empty() => {
+            Route::IvrCall(call_id)
+        }
+        (Method::Post, ["api", "v1", "links"]) => Route::CreateLink,
+        (Method::Get, ["api", "v1", "links", reference]) => Route::LinkView(reference),
+        (Method::Get, ["api", "v1", "links", reference, "events"]) => Route::LinkEvents(reference),
+        (Method::Get, ["v", token]) => Route::LinkPage(token),
+        (Method::Post, ["v", token, "start"]) => Route::StartLink(token),
+        (Method::Get, ["admin", "audit"]) => Route::AuditLog,
         (Method::Get, ["embed"]) => Route::Embed,
         (Method::Get, ["legit.js"]) => Route::Asset,
         (Method::Get, ["widget", rest @ ..])
@@ -131,6 +160,56 @@ async fn dispatch(
             let caller = access::caller(&config.tenants, origin, creds, &key, now)?;
             sessions::create(caller, &key, now)
         }
+        Route::IvrStart => ivr::start(req, body, env, config, origin, creds.bearer).await,
+        Route::IvrPoll(id) => ivr::poll(req, env, config, origin, creds.bearer, id).await,
+        Route::IvrCall(call_id) => {
+            let key = config::session_key(env)?;
+            let caller = access::caller(&config.tenants, origin, creds, &key, now)?;
+            ivr::call_order(env, caller, call_id, &key).await
+        }
+        Route::CreateLink => {
+            let key = config::session_key(env)?;
+            let caller = access::caller(&config.tenants, origin, creds, &key, now)?;
+            links::create(req, body, env, config, caller, now).await
+        }
+        Route::LinkView(reference) | Route::LinkEvents(reference) => {
+            let key = config::session_key(env)?;
+            // `EventSource` cannot send headers: the stream takes the agent's session as `?token=` too.
+            let query_token = req
+                .url()?
+                .query_pairs()
+                .find(|(k, _)| k == "token")
+                .map(|(_, v)| v.into_owned());
+            let creds = Credentials {
+                bearer: creds.bearer.or(query_token.as_deref()),
+                ..creds
+            };
+            if creds.bearer.is_none() {
+                return Err(ApiError::Unauthenticated(crate::error::Credential::Missing));
+            }
+            let caller = access::caller(&config.tenants, origin, creds, &key, now)?;
+            if matches!(route, Route::LinkEvents(_)) {
+                links::events(env, caller, reference).await
+            } else {
+                links::view(env, caller, reference).await
+            }
+        }
+        Route::StartLink(token) => {
+            let key = config::session_key(env)?;
+            links::start(req, body, env, config, &key, token).await
+        }
+        Route::LinkPage(token) => {
+            let key = config::session_key(env)?;
+            links::customer_page(req, env, config, &key, token).await
+        }
+        Route::AuditLog => {
+            // The log is the tenant's own business: its API key, from a server.
+            let tenant = access::api_key_tenant(&config.tenants, origin, creds.bearer)?;
+            let url = req.url()?;
+            let pairs: Vec<(String, String)> = url.query_pairs().into_owned().collect();
+            let query = AuditQuery::parse(pairs.iter().map(|(k, v)| (k.as_str(), v.as_str())))?;
+            audit::page(env, tenant, &query).await
+        }
         Route::Embed => pages::embed(req, env, config).await,
         Route::Asset => pages::asset(req, env).await,
         Route::Health => meta::health(env, config),
@@ -165,7 +244,36 @@ mod tests {
             route(&Method::Post, "/api/v1/sessions"),
             Route::CreateSession
         );
+        assert_eq!(route(&Method::Post, "/api/v1/ivr/orders"), Route::IvrStart);
+        assert_eq!(
+            route(&Method::Get, &format!("/api/v1/ivr/orders/{id}")),
+            Route::IvrPoll(id)
+        );
+        assert_eq!(
+            route(&Method::Get, "/api/v1/ivr/calls/call-1"),
+            Route::IvrCall("call-1")
+        );
+        assert_eq!(route(&Method::Get, "/api/v1/ivr/calls/"), Route::NotFound);
+        assert_eq!(route(&Method::Get, "/admin/audit"), Route::AuditLog);
+        assert_eq!(route(&Method::Post, "/admin/audit"), Route::NotFound);
         assert_eq!(route(&Method::Get, "/embed"), Route::Embed);
+        assert_eq!(route(&Method::Post, "/api/v1/links"), Route::CreateLink);
+        assert_eq!(
+            route(&Method::Post, "/v/AAAAAAAAAAAAAAAAAAAAAA/start"),
+            Route::StartLink("AAAAAAAAAAAAAAAAAAAAAA")
+        );
+        assert_eq!(
+            route(&Method::Get, "/api/v1/links/K7QX-M4TR"),
+            Route::LinkView("K7QX-M4TR")
+        );
+        assert_eq!(
+            route(&Method::Get, "/api/v1/links/K7QX-M4TR/events"),
+            Route::LinkEvents("K7QX-M4TR")
+        );
+        assert_eq!(
+            route(&Method::Get, "/v/AAAAAAAAAAAAAAAAAAAAAA"),
+            Route::LinkPage("AAAAAAAAAAAAAAAAAAAAAA")
+        );
         assert_eq!(route(&Method::Get, "/legit.js"), Route::Asset);
         assert_eq!(
             route(&Method::Get, "/widget/legit_widget_bg.wasm"),

@@ -1,6 +1,7 @@
 //! Server-sent events framing. Pure functions, so the wire format is tested natively.
 
 use legit_core::api::{OrderEvent, QrFrame};
+use legit_core::links_api::LinkView;
 
 /// `event: state` with the order's state as one line of JSON.
 pub fn state_frame(event: &OrderEvent) -> Vec<u8> {
@@ -13,6 +14,11 @@ pub fn qr_frame(qr: String) -> Vec<u8> {
         "qr",
         &serde_json::to_string(&QrFrame { qr }).unwrap_or_default(),
     )
+}
+
+/// `event: link` with a verification link's view (the agent's stream of `/api/v1/links/{reference}`).
+pub fn link_frame(view: &LinkView) -> Vec<u8> {
+    frame("link", &serde_json::to_string(view).unwrap_or_default())
 }
 
 /// A comment line: keeps an idle stream from being cut by proxies, ignored by `EventSource`.

@@ -36,6 +36,14 @@ pub const EVENT_TIMEOUT: Duration = Duration::from_secs(20);
 pub const TENANT: &str = "demo";
 /// A site the default tenant allows, for CORS and CSP scenarios.
 pub const ALLOWED_ORIGIN: &str = "https://crm.test.example";
+/// The SMS sender id a test edge's links come from.
+pub const SMS_SENDER: &str = "DemoBank";
+/// The sender address of a test edge's e-mails.
+pub const EMAIL_FROM: &str = "noreply@legit.test";
+/// The fake providers' credentials; [`Edge::assert_no_secrets`] holds the edge to never showing them.
+const SMS_USER: &str = "legit-edge";
+const SMS_PASSWORD: &str = "sms-pässword-for-tests-0123456789";
+const EMAIL_KEY: &str = "email-key-for-tests-0123456789abcdef";
 
 /// The TENANTS document a test edge runs with by default: one tenant, [`TENANT`], allowing
 /// [`ALLOWED_ORIGIN`] and `extra_origins`, with `api_key`, full disclosure and a Unicode display name.
@@ -115,6 +123,9 @@ pub struct Edge {
     order_tokens: Mutex<std::collections::HashMap<String, String>>,
     /// `--assets`, when not the launcher's default (`widget/dist`).
     assets: Option<PathBuf>,
+    /// The fake SMS and e-mail providers the edge sends links through (`legit_demo::providers`), when
+    /// started with them.
+    pub providers: Option<legit_demo::providers::Running>,
 }
 
 struct Launcher {
@@ -141,6 +152,35 @@ impl Edge {
         tenants: Value,
         assets: Option<PathBuf>,
     ) -> Edge {
+        Edge::start_with_providers(sim, api_key, tenants, assets, true).await
+    }
+
+    /// [`Edge::start_with`], choosing whether the fake SMS and e-mail providers run and the edge is
+    /// configured to send links through them (`false`: no provider settings at all).
+    pub async fn start_with_providers(
+        sim: &Sim,
+        api_key: String,
+        tenants: Value,
+        assets: Option<PathBuf>,
+        with_providers: bool,
+    ) -> Edge {
+        let providers = if with_providers {
+            let credentials = legit_demo::providers::Credentials {
+                sms_user: SMS_USER.into(),
+                sms_password: legit_core::provider::Secret::new(SMS_PASSWORD),
+                email_key: legit_core::provider::Secret::new(EMAIL_KEY),
+            };
+            Some(
+                legit_demo::providers::start(legit_demo::providers::Config {
+                    addr: ([127, 0, 0, 1], 0).into(),
+                    credentials,
+                })
+                .await
+                .expect("start the fake SMS and e-mail providers"),
+            )
+        } else {
+            None
+        };
         let root = project_root();
         for needed in ["edge/build/index.js", "edge/local/node_modules/miniflare"] {
             assert!(
@@ -171,6 +211,7 @@ impl Edge {
             api_key,
             order_tokens: Mutex::default(),
             assets,
+            providers,
         };
         edge.launch().await;
         edge
@@ -210,6 +251,11 @@ impl Edge {
             .arg(self.dir.0.join("tenants.json"))
             .arg("--persist")
             .arg(self.dir.0.join("state"))
+            .args(
+                self.provider_vars()
+                    .iter()
+                    .flat_map(|v| ["--var", v.as_str()]),
+            )
             .current_dir(&root)
             .stdin(Stdio::piped())
             .stdout(Stdio::piped())
@@ -270,6 +316,39 @@ impl Edge {
             .unwrap_or_else(|| panic!("no port in the ready line's URL {url:?}"));
         self.base_url = url.trim_end_matches('/').to_owned();
         self.launcher = Some(launcher);
+    }
+
+    /// The launcher's `--var` settings pointing the edge at the fake providers.
+    fn provider_vars(&self) -> Vec<String> {
+        let Some(p) = &self.providers else {
+            return Vec::new();
+        };
+        vec![
+            format!("SMS_GATEWAY_URL={}/sms/send", p.url),
+            format!("SMS_USERNAME={SMS_USER}"),
+            format!("SMS_PASSWORD={SMS_PASSWORD}"),
+            format!("SMS_SENDER={SMS_SENDER}"),
+            format!("EMAIL_API_URL={}/email/send", p.url),
+            format!("EMAIL_API_KEY={EMAIL_KEY}"),
+            format!("EMAIL_FROM={EMAIL_FROM}"),
+        ]
+    }
+
+    /// What the fake providers received for `to` (a phone number in any form, or an address), newest
+    /// first.
+    pub fn inbox(&self, to: &str) -> Vec<legit_demo::providers::Message> {
+        self.providers
+            .as_ref()
+            .map(|p| p.providers.inbox.list(Some(to)))
+            .unwrap_or_default()
+    }
+
+    /// Everything the fake providers received.
+    pub fn inbox_all(&self) -> Vec<legit_demo::providers::Message> {
+        self.providers
+            .as_ref()
+            .map(|p| p.providers.inbox.list(None))
+            .unwrap_or_default()
     }
 
     /// `base_url` + `path`.
@@ -433,7 +512,13 @@ impl Edge {
 
     /// Opens `GET /api/v1/orders/{id}/events{query}`, asserting `200` and `text/event-stream`.
     pub async fn events_with(&self, order_id: &str, query: &str) -> Events {
-        let path = format!("/api/v1/orders/{order_id}/events");
+        self.stream(&format!("/api/v1/orders/{order_id}/events"), query)
+            .await
+    }
+
+    /// Opens any SSE stream of the edge, `GET {path}{query}`, asserting `200` and `text/event-stream`.
+    pub async fn stream(&self, path: &str, query: &str) -> Events {
+        let path = path.to_owned();
         let response = self
             .client
             .get(self.url(&format!("{path}{query}")))
@@ -484,6 +569,8 @@ impl Edge {
             "qrStartSecret".to_owned(),
             "PRIVATE KEY".to_owned(),
             self.api_key.clone(),
+            SMS_PASSWORD.to_owned(),
+            EMAIL_KEY.to_owned(),
         ];
         // Every line of the keys' base64 bodies: a leak of any part of them counts.
         for key in [&sim.certs.rp.key, &sim.certs.result_signing_key] {
@@ -674,6 +761,32 @@ impl Events {
                     "{}: no state where {what} within {timeout:?}; seen: {:#?}",
                     self.path,
                     self.states()
+                ),
+            }
+        }
+    }
+
+    /// Skips events until one named `name` whose data satisfies `pred`, within `timeout`.
+    pub async fn event_where_within(
+        &mut self,
+        name: &str,
+        timeout: Duration,
+        what: &str,
+        pred: impl Fn(&Value) -> bool,
+    ) -> Value {
+        let deadline = Instant::now() + timeout;
+        loop {
+            let left = deadline.saturating_duration_since(Instant::now());
+            match self.next_within(left).await {
+                Ok(Some(event)) if event.event == name && pred(&event.data) => return event.data,
+                Ok(Some(_)) => {}
+                Ok(None) => panic!(
+                    "{}: the stream ended before an `{name}` event where {what}; seen: {:#?}",
+                    self.path, self.seen
+                ),
+                Err(()) => panic!(
+                    "{}: no `{name}` event where {what} within {timeout:?}; seen: {:#?}",
+                    self.path, self.seen
                 ),
             }
         }

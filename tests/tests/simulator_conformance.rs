@@ -1940,3 +1940,30 @@ async fn admin_reset_forgets_orders_faults_clock_settings_agreements_and_user() 
         .await;
     assert_admin_error(status, &body, 404, &["unknown_order"]);
 }
+
+#[tokio::test]
+async fn stats_count_each_mutual_tls_connection_once_however_many_calls_it_carries() {
+    let sim = Sim::start().await;
+    let connections = || async { sim.admin_get("/admin/stats").await.1["tlsConnections"].as_u64() };
+    let before = connections().await.expect("tlsConnections in the stats");
+    // The harness's client keeps one connection for all its calls.
+    for _ in 0..3 {
+        sim.start_auth().await;
+    }
+    let kept = connections().await.unwrap_or(0) - before;
+    assert!(
+        kept <= 1,
+        "three calls on one kept-alive client opened {kept} connections"
+    );
+    // A new client is a new handshake.
+    let fresh = sim.rp_client(Rp::Legit);
+    let reply = fresh
+        .post(sim.url("auth"))
+        .header("Content-Type", "application/json")
+        .body(r#"{"endUserIp":"192.0.2.1"}"#)
+        .send()
+        .await
+        .expect("auth on a new connection");
+    assert_eq!(reply.status(), StatusCode::OK);
+    assert_eq!(connections().await.unwrap_or(0) - before, kept + 1);
+}

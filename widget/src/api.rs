@@ -22,6 +22,8 @@ pub struct Api {
     pub tenant: Option<String>,
     /// The agent's session (agent mode).
     pub session: Option<String>,
+    /// On a verification link's page: the link's token; an `auth` start goes through the link.
+    pub link_token: Option<String>,
 }
 
 /// Why a call failed.
@@ -138,6 +140,26 @@ impl LinkView {
     }
 }
 
+/// `GET /api/v1/ivr/calls/{callId}` (`legit_core::ivr::CallOrder`): the order the IVR started for a call.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CallFound {
+    pub order_id: String,
+    pub order_token: String,
+    /// `YYMMDD-XXXX`.
+    pub personal_number: String,
+}
+
+impl CallFound {
+    pub fn parse(text: &str) -> Option<CallFound> {
+        let j = Json::parse(text)?;
+        Some(CallFound {
+            order_id: j.string("orderId")?,
+            order_token: j.string("orderToken")?,
+            personal_number: j.string("personalNumber").unwrap_or_default(),
+        })
+    }
+}
+
 /// The body of `POST /api/v1/orders` (`legit_core::api::StartOrderRequest`, camelCase, absent fields left out).
 pub fn start_request_json(request: &StartOrderRequest) -> String {
     Object::new()
@@ -156,15 +178,21 @@ pub fn start_request_json(request: &StartOrderRequest) -> String {
 
 impl Api {
     pub async fn start_order(&self, request: &StartOrderRequest) -> Result<StartAnswer, ApiError> {
-        let body = start_request_json(request);
         let bearer = if request.kind.is_phone() {
             self.session.as_deref()
         } else {
             None
         };
-        let text = self
-            .call("POST", "/api/v1/orders", Some(&body), bearer)
-            .await?;
+        // A link's page starts through the link: that consumes it (single use) and starts the order for
+        // the link's tenant, answering as `/api/v1/orders` does.
+        // The link's path, so the cookie of the browser that opened it comes along (starting over).
+        let (path, body) = match &self.link_token {
+            Some(token) if request.kind == legit_core::api::OrderKind::Auth => {
+                (format!("/v/{token}/start"), "{}".to_owned())
+            }
+            _ => ("/api/v1/orders".to_owned(), start_request_json(request)),
+        };
+        let text = self.call("POST", &path, Some(&body), bearer).await?;
         StartAnswer::parse(&text).ok_or(ApiError::unexpected(Some(Rfa::Rfa22)))
     }
 
@@ -193,6 +221,16 @@ impl Api {
             .call("GET", &path, None, self.session.as_deref())
             .await?;
         LinkView::parse(&text).ok_or(ApiError::unexpected(None))
+    }
+
+    /// The order of the IVR call `call_id`, with the agent's session.
+    pub async fn call_order(&self, call_id: &str) -> Result<CallFound, ApiError> {
+        let escaped = String::from(js_sys::encode_uri_component(call_id));
+        let path = format!("/api/v1/ivr/calls/{escaped}");
+        let text = self
+            .call("GET", &path, None, self.session.as_deref())
+            .await?;
+        CallFound::parse(&text).ok_or(ApiError::unexpected(None))
     }
 
     /// The URL of an order's live stream.
@@ -319,6 +357,26 @@ mod tests {
     // The same tests run natively and, under `cargo xtask test`, in Chromium.
     #[cfg(target_arch = "wasm32")]
     use wasm_bindgen_test::wasm_bindgen_test as test;
+
+    #[test]
+    fn the_edges_call_look_up_is_read() {
+        let edge = legit_core::ivr::CallOrder {
+            call_id: "call-1".into(),
+            order_id: "0123456789abcdef0123456789abcdef".into(),
+            order_token: "t0k".into(),
+            personal_number: "811228-XXXX".into(),
+        };
+        let text = serde_json::to_string(&edge).unwrap();
+        assert_eq!(
+            CallFound::parse(&text),
+            Some(CallFound {
+                order_id: edge.order_id,
+                order_token: "t0k".into(),
+                personal_number: "811228-XXXX".into(),
+            })
+        );
+        assert_eq!(CallFound::parse(r#"{"orderId":"x"}"#), None);
+    }
 
     #[test]
     fn error_bodies_are_read_and_missing_routes_told_apart() {

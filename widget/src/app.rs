@@ -40,8 +40,12 @@ pub struct Ctx {
     pub in_iframe: bool,
     /// The caller's number from `?mobnr=`, to prefill the link form.
     pub mobnr: StoredValue<Option<String>>,
+    /// The IVR call from `?callid=`, whose order the agent view follows.
+    pub callid: StoredValue<Option<String>>,
     pub open_app: fn(&str),
     tenant: StoredValue<String>,
+    /// On a verification link's page, the order this browser already started from it (its cookie).
+    pub link_order: StoredValue<Option<crate::flow::Order>>,
 }
 
 impl Ctx {
@@ -62,6 +66,14 @@ impl Ctx {
             &browser_langs,
         );
         let tenant = params.tenant.or(config.tenant);
+        let link_order = config.link.as_ref().and_then(|l| {
+            Some(crate::flow::Order {
+                id: l.order_id.clone()?,
+                kind: legit_core::api::OrderKind::Auth,
+                token: l.order_token.clone(),
+                auto_start_token: None,
+            })
+        });
         Ctx {
             lang: RwSignal::new(lang),
             mode: params.mode,
@@ -69,13 +81,16 @@ impl Ctx {
                 base: api_base.trim_end_matches('/').to_owned(),
                 tenant: tenant.clone(),
                 session: params.session,
+                link_token: config.link.map(|l| l.token),
             }),
             host: StoredValue::new_local(host),
             platform,
             in_iframe,
             mobnr: StoredValue::new(params.mobnr),
+            callid: StoredValue::new(params.callid),
             open_app,
             tenant: StoredValue::new(tenant.unwrap_or_default()),
+            link_order: StoredValue::new(link_order),
         }
     }
 

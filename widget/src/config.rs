@@ -35,6 +35,8 @@ pub struct Params {
     pub mobnr: Option<String>,
     /// `session=`: the agent's session, sent as a bearer token for phone orders and links.
     pub session: Option<String>,
+    /// `callid=`: the IVR's id of the call the agent is on; the agent view follows that call's order.
+    pub callid: Option<String>,
 }
 
 impl Params {
@@ -75,6 +77,7 @@ impl Params {
             "lang" => &mut self.lang,
             "mobnr" => &mut self.mobnr,
             "session" => &mut self.session,
+            "callid" => &mut self.callid,
             "mode" => {
                 if mode.is_none() {
                     *mode = Mode::parse(value);
@@ -126,6 +129,17 @@ pub struct EmbedConfig {
     pub locale: Option<String>,
     /// The origins allowed to frame the widget: the only ones it posts messages to.
     pub parent_origins: Vec<String>,
+    /// On a verification link's page (`/v/{token}`): what to start or follow.
+    pub link: Option<LinkConfig>,
+}
+
+/// A verification link's page: its token, which the start sends to `POST /api/v1/links/start` (the page's
+/// GET never starts anything), and, when this browser already started the link's order, that order.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct LinkConfig {
+    pub token: String,
+    pub order_id: Option<String>,
+    pub order_token: Option<String>,
 }
 
 impl EmbedConfig {
@@ -140,6 +154,13 @@ impl EmbedConfig {
             display_name: j.string("displayName"),
             locale: j.string("locale"),
             parent_origins: j.strings("parentOrigins"),
+            link: j.get("link").and_then(|l| {
+                Some(LinkConfig {
+                    token: l.string("token")?,
+                    order_id: l.string("orderId"),
+                    order_token: l.string("orderToken"),
+                })
+            }),
         }
     }
 }
@@ -196,6 +217,13 @@ mod tests {
     }
 
     #[test]
+    fn an_ivr_call_id_is_read_and_decoded() {
+        let p = Params::from_query("mode=agent&tenant=acme&callid=a84b%40pc33.example%2F1");
+        assert_eq!(p.callid.as_deref(), Some("a84b@pc33.example/1"));
+        assert_eq!(Params::from_query("mode=agent&callid=").callid, None);
+    }
+
+    #[test]
     fn mobnr_with_plus_as_space_and_odd_input_never_fails() {
         let p = Params::from_query("mobnr=070+123+45+67&mode=AGENT");
         assert_eq!(p.mobnr.as_deref(), Some("070 123 45 67"));
@@ -233,6 +261,30 @@ mod tests {
         );
         assert_eq!(c.display_name.as_deref(), Some("Acme AB"));
         assert_eq!(c.parent_origins, vec!["https://crm.example".to_owned()]);
+        assert_eq!(c.link, None);
+    }
+
+    #[test]
+    fn a_link_page_config_carries_the_token_and_maybe_its_order() {
+        let c =
+            EmbedConfig::parse(r#"{"tenant":"acme","link":{"token":"AAAAAAAAAAAAAAAAAAAAAA"}}"#);
+        assert_eq!(
+            c.link,
+            Some(LinkConfig {
+                token: "AAAAAAAAAAAAAAAAAAAAAA".into(),
+                order_id: None,
+                order_token: None
+            })
+        );
+        let c = EmbedConfig::parse(
+            r#"{"link":{"token":"AAAAAAAAAAAAAAAAAAAAAA","orderId":"ab","orderToken":"t"}}"#,
+        );
+        let link = c.link.unwrap();
+        assert_eq!(
+            (link.order_id.as_deref(), link.order_token.as_deref()),
+            (Some("ab"), Some("t"))
+        );
+        assert_eq!(EmbedConfig::parse(r#"{"link":{}}"#).link, None);
     }
 
     #[test]

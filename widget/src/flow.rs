@@ -479,6 +479,7 @@ pub fn agent_text(phase: &Phase) -> Option<Text> {
                 "cancelled" => Text::AgentCancelled,
                 "bankid_unavailable" => Text::AgentUnavailable,
                 "identity_mismatch" => Text::AgentMismatch,
+                legit_core::ivr::ALREADY_IN_PROGRESS => Text::AgentAlreadyInProgress,
                 _ => Text::AgentFailed,
             },
             Why::Refused { status, .. } if *status == 401 || *status == 403 => Text::SessionMissing,

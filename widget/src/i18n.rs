@@ -374,6 +374,27 @@ catalogue! {
     Surname => ["Efternamn", "Surname", "Etternavn"],
     #[cfg(feature = "agent")]
     Withheld => ["Visas inte (policy)", "Not shown (policy)", "Vises ikke (policy)"],
+    // --- Agent: the IVR's call (`?callid=`) ---
+    #[cfg(feature = "agent")]
+    CallTitle => ["Samtalet i röstsvaret", "The call in the IVR", "Samtalen i talesvaret"],
+    #[cfg(feature = "agent")]
+    CallWaiting => [
+        "Väntar på att den som ringer anger sitt personnummer",
+        "Waiting for the caller to enter their personal number",
+        "Venter på at den som ringer taster inn personnummeret sitt",
+    ],
+    #[cfg(feature = "agent")]
+    CallNotFound => [
+        "Röstsvaret har inte identifierat någon i det här samtalet",
+        "The IVR has not identified anyone in this call",
+        "Talesvaret har ikke identifisert noen i denne samtalen",
+    ],
+    #[cfg(feature = "agent")]
+    CallIdentified => [
+        "Identifieringen lyckades för personnummer",
+        "Identification successful for personal number",
+        "Identifiseringen lyktes for personnummer",
+    ],
     // --- Agent: links ---
     #[cfg(feature = "agent")]
     Channel => ["Skicka med", "Send by", "Send med"],

@@ -107,7 +107,7 @@ pub fn start_embed() -> Result<(), JsValue> {
     Ok(())
 }
 
-/// `<legit-bankid tenant mode lang mobnr session>`: `legit.js` calls this with the element, the container
+/// `<legit-bankid tenant mode lang mobnr session callid>`: `legit.js` calls this with the element, the container
 /// inside its shadow root and the origin legit.js came from (the edge). Events are dispatched on the element.
 #[wasm_bindgen]
 pub fn mount_element(
@@ -117,7 +117,7 @@ pub fn mount_element(
 ) -> Result<Mounted, JsValue> {
     let window = web_sys::window().ok_or("no window")?;
     let params = Params::from_pairs(
-        ["tenant", "mode", "lang", "mobnr", "session"]
+        ["tenant", "mode", "lang", "mobnr", "session", "callid"]
             .map(|name| (name, element.get_attribute(name))),
     );
     Ok(mount(

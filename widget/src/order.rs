@@ -176,7 +176,10 @@ impl Runner {
     /// new one) and a new one starts in `flow`.
     pub fn switch_to(&self, flow: Flow) {
         let running = self.machine.with_untracked(Machine::is_running);
-        if let (true, Some(order)) = (running, self.order()) {
+        // On a link's page the edge ends the old order itself when the new one takes the link over;
+        // cancelling it here first would end the link with it.
+        let on_link = self.ctx.api.with_value(|api| api.link_token.is_some());
+        if let (true, false, Some(order)) = (running, on_link, self.order()) {
             let api = self.ctx.api.get_value();
             spawn_local(async move {
                 let _ = api.cancel(&order).await;

@@ -1,4 +1,4 @@
-// <legit-bankid tenant="…" mode="agent|customer" lang="sv|en|nb" mobnr="…" session="…">
+// <legit-bankid tenant="…" mode="agent|customer" lang="sv|en|nb" mobnr="…" session="…" callid="…">
 //
 // Load with <script type="module" src="https://<edge>/legit.js"></script>. The widget renders into the
 // element's shadow root, talks to the edge this file came from, and tells the page what happened with
@@ -20,7 +20,7 @@ function build(mode) {
 }
 
 class LegitBankId extends HTMLElement {
-  static observedAttributes = ['tenant', 'mode', 'lang', 'mobnr', 'session'];
+  static observedAttributes = ['tenant', 'mode', 'lang', 'mobnr', 'session', 'callid'];
 
   connectedCallback() {
     if (this._mounted || this._mounting) return;

@@ -1,5 +1,6 @@
 //! `cargo xtask demo`: the whole local stack on one laptop. Installs what is missing, builds, makes the demo
-//! certificates, starts the BankID simulator and the edge Worker (in Miniflare, its mTLS binding pointed at the
+//! certificates, starts the BankID simulator, the fake SMS and e-mail providers (the edge sends links
+//! through them; their inbox page shows what arrived) and the edge Worker (in Miniflare, its mTLS binding pointed at the
 //! simulator), waits until both answer and prints where everything is.
 //!
 //! Stopping: the children stay in the terminal's process group, so Ctrl-C reaches them as it reaches xtask,
@@ -22,6 +23,14 @@ use crate::{edge, install, tenants};
 const RP_ADDR: &str = "127.0.0.1:8443";
 const ADMIN_ADDR: &str = "127.0.0.1:8444";
 const EDGE_ADDR: &str = "127.0.0.1:8787";
+/// The fake SMS gateway and e-mail API with their inbox page (`legit-demo providers`).
+const PROVIDERS_ADDR: &str = "127.0.0.1:8445";
+/// Their demo credentials (`legit-demo providers` defaults), handed to the edge as its provider settings.
+const SMS_USER: &str = "legit";
+const SMS_PASSWORD: &str = "legit-demo-sms";
+const EMAIL_KEY: &str = "legit-demo-email";
+/// The IVR console (`legit-demo ivr`): plays the caller against the edge's IVR API with the demo API key.
+const IVR_ADDR: &str = "127.0.0.1:8446";
 const CERTS_DIR: &str = "target/demo/certs";
 /// The edge's Durable Object storage, kept across demo runs.
 const EDGE_STATE_DIR: &str = "target/demo/edge-state";
@@ -42,7 +51,9 @@ pub fn run() -> Result {
     let rp_addr = parse_addr(RP_ADDR)?;
     let admin_addr = parse_addr(ADMIN_ADDR)?;
     let edge_addr = parse_addr(EDGE_ADDR)?;
-    for addr in [rp_addr, admin_addr, edge_addr] {
+    let providers_addr = parse_addr(PROVIDERS_ADDR)?;
+    let ivr_addr = parse_addr(IVR_ADDR)?;
+    for addr in [rp_addr, admin_addr, edge_addr, providers_addr, ivr_addr] {
         check_port_free(addr)?;
     }
 
@@ -68,6 +79,27 @@ pub fn run() -> Result {
     children.push("the simulator", simulator);
     wait_until_answers(admin_addr, "/admin/clock", &mut children)?;
 
+    let providers = spawn(
+        Command::new(&bin)
+            .args(["providers", "--addr", PROVIDERS_ADDR])
+            .args(["--sms-user", SMS_USER, "--sms-password", SMS_PASSWORD])
+            .args(["--email-key", EMAIL_KEY])
+            .arg("--watch-stdin")
+            .stdin(Stdio::piped())
+            .stdout(Stdio::null()),
+    )?;
+    children.push("the fake SMS and e-mail providers", providers);
+    wait_until_answers(providers_addr, "/inbox/messages", &mut children)?;
+    let provider_vars = [
+        format!("SMS_GATEWAY_URL=http://{providers_addr}/sms/send"),
+        format!("SMS_USERNAME={SMS_USER}"),
+        format!("SMS_PASSWORD={SMS_PASSWORD}"),
+        "SMS_SENDER=LegitDemo".to_owned(),
+        format!("EMAIL_API_URL=http://{providers_addr}/email/send"),
+        format!("EMAIL_API_KEY={EMAIL_KEY}"),
+        "EMAIL_FROM=noreply@legit.localhost".to_owned(),
+    ];
+
     let mut launcher = spawn(
         Command::new("node")
             .arg(Path::new(edge::LOCAL_DIR).join("run.mjs"))
@@ -76,12 +108,25 @@ pub fn run() -> Result {
             .args(["--tenants", &tenants_file])
             .args(["--bankid-base", &format!("https://{rp_addr}/rp/v6.0")])
             .args(["--persist", EDGE_STATE_DIR])
+            .args(provider_vars.iter().flat_map(|v| ["--var", v.as_str()]))
             .stdin(Stdio::piped())
             .stdout(Stdio::piped()),
     )?;
     let ready = launcher_ready(&mut launcher);
     children.push("the edge (Miniflare)", launcher);
     let edge_url = wait_for_ready(&ready, &mut children)?;
+
+    // The console holds the API key server-side (target/demo/api-key); its page never sees it.
+    let ivr = spawn(
+        Command::new(&bin)
+            .args(["ivr", "--addr", IVR_ADDR, "--edge", &edge_url])
+            .args(["--api-key-file", tenants::API_KEY_FILE])
+            .arg("--watch-stdin")
+            .stdin(Stdio::piped())
+            .stdout(Stdio::null()),
+    )?;
+    children.push("the IVR console", ivr);
+    wait_until_answers(ivr_addr, "/", &mut children)?;
 
     let session = tenants::mint_session(edge_addr, &api_key);
     let tenant = tenants::TENANT;
@@ -100,6 +145,8 @@ pub fn run() -> Result {
             String::new(),
             format!("BankID RP API (mTLS)   https://{rp_addr}/rp/v6.0/"),
             format!("phone page, admin API  http://{admin_addr}/"),
+            format!("SMS / e-mail inbox     http://{providers_addr}/inbox"),
+            format!("IVR console (caller)   http://{ivr_addr}/"),
             format!("edge API               {edge_url}"),
             format!("customer widget        {edge_url}/embed?tenant={tenant}&mode=customer"),
             "agent widget           the URL below the box (it carries a session)".to_owned(),

@@ -14,7 +14,7 @@ use crate::util::Result;
 
 pub const TENANT: &str = "demo";
 const TENANTS_FILE: &str = "target/demo/tenants.json";
-const API_KEY_FILE: &str = "target/demo/api-key";
+pub const API_KEY_FILE: &str = "target/demo/api-key";
 
 /// Writes the tenants document (always, so a changed origin list takes effect) and returns
 /// `(tenants file, api key)`.

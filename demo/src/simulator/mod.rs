@@ -105,7 +105,12 @@ pub async fn start(config: Config) -> Result<Running, SimError> {
             addr: config.admin_addr,
             source,
         })?;
-    let rp_task = tokio::spawn(tls::serve(rp_listener, tls, rp::router(sim.clone())));
+    let rp_task = tokio::spawn(tls::serve(
+        rp_listener,
+        tls,
+        rp::router(sim.clone()),
+        sim.clone(),
+    ));
     let admin_router = admin::router(sim.clone());
     let admin_task = tokio::spawn(async move {
         let _ = axum::serve(admin_listener, admin_router).await;

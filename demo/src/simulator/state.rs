@@ -24,6 +24,9 @@ use super::users::{self, TestUser};
 #[derive(Debug)]
 pub struct Sim {
     pub clock: Clock,
+    /// Mutual-TLS connections accepted on the RP API since start (not reset): tells whether a client keeps
+    /// its connection to BankID or pays a handshake per call.
+    pub tls_connections: std::sync::atomic::AtomicU64,
     /// What `reset` returns to.
     initial_settings: Settings,
     inner: Mutex<Inner>,
@@ -158,6 +161,7 @@ impl Sim {
         };
         Sim {
             clock: Clock::new(),
+            tls_connections: std::sync::atomic::AtomicU64::new(0),
             initial_settings: settings,
             inner: Mutex::new(inner),
         }
@@ -488,7 +492,10 @@ impl Sim {
             .values()
             .map(|o| (o.order_ref.as_str(), o.collects))
             .collect();
-        serde_json::json!({"requests": inner.requests, "collects": collects})
+        let tls_connections = self
+            .tls_connections
+            .load(std::sync::atomic::Ordering::Relaxed);
+        serde_json::json!({"requests": inner.requests, "collects": collects, "tlsConnections": tls_connections})
     }
 
     pub fn reset(&self) {

@@ -2,6 +2,7 @@
 //! without one. Each connection's certificate CN becomes the request's [`RpIdentity`].
 
 use std::sync::Arc;
+use std::sync::atomic::Ordering;
 use std::time::Duration;
 
 use axum::Router;
@@ -17,6 +18,7 @@ use tower::ServiceExt as _;
 
 use super::SimError;
 use super::rp::{DropConnection, RpIdentity};
+use super::state::Sim;
 use crate::certs::DemoCerts;
 
 /// The server side of the simulator's TLS: its certificate, and client certificates required from its CA.
@@ -72,7 +74,12 @@ impl std::fmt::Display for Dropped {
 impl std::error::Error for Dropped {}
 
 /// Accepts TLS connections until the task is aborted.
-pub async fn serve(listener: TcpListener, config: Arc<rustls::ServerConfig>, app: Router) {
+pub async fn serve(
+    listener: TcpListener,
+    config: Arc<rustls::ServerConfig>,
+    app: Router,
+    sim: Arc<Sim>,
+) {
     let acceptor = TlsAcceptor::from(config);
     loop {
         let Ok((tcp, _)) = listener.accept().await else {
@@ -80,6 +87,7 @@ pub async fn serve(listener: TcpListener, config: Arc<rustls::ServerConfig>, app
         };
         let acceptor = acceptor.clone();
         let app = app.clone();
+        let sim = sim.clone();
         tokio::spawn(async move {
             // A client that never finishes the handshake must not hold a task forever.
             let Ok(Ok(tls)) =
@@ -87,6 +95,7 @@ pub async fn serve(listener: TcpListener, config: Arc<rustls::ServerConfig>, app
             else {
                 return;
             };
+            sim.tls_connections.fetch_add(1, Ordering::Relaxed);
             let cn = tls
                 .get_ref()
                 .1

@@ -16,17 +16,32 @@ struct Health<'a> {
     /// Whether the result signing key is set and readable: without it completed orders carry no
     /// `resultToken` and `/.well-known/jwks.json` answers 500 `misconfigured`.
     result_signing: bool,
+    /// Link providers: `off`, `misconfigured` or `on` for `sms` and `email` (never their settings).
+    links: LinkProviders,
+    /// Whether the three link rate-limit bindings exist (`crate::rate_limit`).
+    link_rate_limits: bool,
     version: &'static str,
 }
 
-/// `GET /healthz`: liveness and a configuration summary. Nothing secret lives in [`Config`] today; keep it
-/// that way or leave new fields out of here. Of the signing key only whether it works is told.
+#[derive(Debug, Serialize)]
+struct LinkProviders {
+    sms: &'static str,
+    email: &'static str,
+}
+
+/// `GET /healthz`: liveness and a configuration summary. [`Config`] holds provider keys (as `Secret`s):
+/// only a word per provider is told here, as of the signing key only whether it works.
 pub fn health(env: &Env, config: &Config) -> Result<Response, ApiError> {
     Ok(Response::from_json(&Health {
         ok: true,
         bankid_base: &config.bankid_base,
         tenants: config.tenants.iter().map(|t| t.id.as_str()).collect(),
         result_signing: config::result_signing_key(env).is_ok(),
+        links: {
+            let (sms, email) = config.providers.summary();
+            LinkProviders { sms, email }
+        },
+        link_rate_limits: crate::rate_limit::configured(env),
         version: env!("CARGO_PKG_VERSION"),
     })?)
 }

@@ -1,7 +1,10 @@
 //! `/api/v1/orders`: start an order, follow it, cancel it.
 
-use legit_core::api::{self, StartOrderResponse};
+use legit_core::api::{self, StartOrderRequest, StartOrderResponse};
+use legit_core::ivr::IvrCall;
 use legit_core::session::SessionKey;
+use legit_core::tenant::Tenant;
+use serde::{Deserialize, Serialize};
 use worker::{Env, Request, Response};
 
 use crate::access::{Caller, OrderAccess};
@@ -20,6 +23,18 @@ pub async fn start(
     caller: Caller<'_>,
     key: &SessionKey,
 ) -> Result<Response, ApiError> {
+    check_json_body(req, body)?;
+    let asked = api::parse_start_request(body)?;
+    // Asking BankID to identify someone else is an agent's act (the phone flow), never a page's.
+    if asked.kind.is_phone() {
+        caller.require_agent()?;
+    }
+    let answer = launch(req, env, config, caller.tenant, &asked, key, None).await?;
+    Ok(Response::from_json(&answer)?.with_status(201))
+}
+
+/// A start request's body must be JSON of a sane size (the IVR's too).
+pub fn check_json_body(req: &Request, body: &[u8]) -> Result<(), ApiError> {
     let content_type = req.headers().get("Content-Type")?.unwrap_or_default();
     if !api::is_json_media_type(&content_type) {
         return Err(ApiError::NotJson);
@@ -29,18 +44,82 @@ pub async fn start(
             limit: api::MAX_START_BODY,
         });
     }
-    let asked = api::parse_start_request(body)?;
-    // Asking BankID to identify someone else is an agent's act (the phone flow), never a page's.
-    if asked.kind.is_phone() {
-        caller.require_agent()?;
+    Ok(())
+}
+
+/// Starts a checked request at BankID for `tenant` and hands it to its order object; `link` is the
+/// reference of the verification link it runs for, told when the order ends.
+pub async fn launch(
+    req: &Request,
+    env: &Env,
+    config: &Config,
+    tenant: &Tenant,
+    asked: &StartOrderRequest,
+    key: &SessionKey,
+    link: Option<String>,
+) -> Result<StartOrderResponse, ApiError> {
+    let launch = Launch {
+        from: StartedFrom::of(req, config)?,
+        tenant,
+        asked,
+        link,
+        call: None,
+    };
+    launch_order(env, config, key, launch).await
+}
+
+/// Where a start request came from, as the order needs it; taken from the request by the Worker, so an
+/// object that starts an order for it (a call's) needs no request.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct StartedFrom {
+    /// BankID's `endUserIp` (auth/sign).
+    pub end_user_ip: String,
+    /// `iss` of the result token ([`Config::issuer`]).
+    pub issuer: String,
+}
+
+impl StartedFrom {
+    pub fn of(req: &Request, config: &Config) -> Result<StartedFrom, ApiError> {
+        // Behind Cloudflare this header is the caller's address, which BankID wants as endUserIp.
+        let end_user_ip = req
+            .headers()
+            .get("CF-Connecting-IP")?
+            .unwrap_or_else(|| config.end_user_ip_fallback.clone());
+        Ok(StartedFrom {
+            end_user_ip,
+            issuer: config.issuer(&req.url()?.origin().ascii_serialization()),
+        })
     }
+}
+
+/// One order to start: for whom, what, and what it reports to when it ends.
+pub struct Launch<'a> {
+    pub from: StartedFrom,
+    pub tenant: &'a Tenant,
+    pub asked: &'a StartOrderRequest,
+    /// The verification link it runs for.
+    pub link: Option<String>,
+    /// The IVR call it runs for.
+    pub call: Option<IvrCall>,
+}
+
+/// [`launch`] without the request: the one path every order (widget, link, IVR call) starts by.
+pub async fn launch_order(
+    env: &Env,
+    config: &Config,
+    key: &SessionKey,
+    launch: Launch<'_>,
+) -> Result<StartOrderResponse, ApiError> {
+    let Launch {
+        from,
+        tenant,
+        asked,
+        link,
+        call,
+    } = launch;
     let today = api::swedish_date(i64::try_from(now_ms()).unwrap_or(i64::MAX));
-    // Behind Cloudflare this header is the caller's address, which BankID wants as endUserIp.
-    let end_user_ip = req
-        .headers()
-        .get("CF-Connecting-IP")?
-        .unwrap_or_else(|| config.end_user_ip_fallback.clone());
-    let prepared = asked.prepare(today, &end_user_ip)?;
+    let prepared = asked.prepare(today, &from.end_user_ip)?;
 
     let bankid = BankId::new(env, config)?;
     let started = bankid.start(&prepared).await?;
@@ -51,10 +130,12 @@ pub async fn start(
         qr: started.qr,
         personal_number: prepared.personal_number.map(|p| p.as_str().to_owned()),
         started_ms: now_ms(),
-        issuer: config.issuer(&req.url()?.origin().ascii_serialization()),
-        tenant: caller.tenant.id.clone(),
-        disclosure: caller.tenant.disclosure,
-        retention_ms: caller.tenant.retention_secs * 1_000,
+        issuer: from.issuer,
+        tenant: tenant.id.clone(),
+        disclosure: tenant.disclosure,
+        retention_ms: tenant.retention_secs * 1_000,
+        link,
+        call,
     };
     if let Err(e) = order::start(env, &order).await {
         // The order exists at BankID but nobody would follow it: end it there too, so the person's app
@@ -62,12 +143,11 @@ pub async fn start(
         let _ = bankid.cancel(&order.order_ref).await;
         return Err(e);
     }
-    let answer = StartOrderResponse {
+    Ok(StartOrderResponse {
         order_token: key.order_token(&order.order_id),
         order_id: order.order_id,
         auto_start_token: started.auto_start_token,
-    };
-    Ok(Response::from_json(&answer)?.with_status(201))
+    })
 }
 
 /// `GET /api/v1/orders/{orderId}/events`: the object's SSE stream, passed through.
@@ -91,7 +171,7 @@ pub fn known(order_id: &str) -> Result<(), ApiError> {
 
 /// 128 random bits: unguessable, so the id is not worth enumerating (though it is not a capability: the
 /// order token is, DESIGN.md §5).
-fn new_order_id() -> Result<String, ApiError> {
+pub fn new_order_id() -> Result<String, ApiError> {
     let mut bytes = [0u8; 16];
     getrandom::fill(&mut bytes).map_err(|e| ApiError::Runtime(e.to_string()))?;
     Ok(api::order_id_from_bytes(bytes))

@@ -20,6 +20,21 @@ struct PageConfig<'a> {
     locale: &'a str,
     /// Where the widget may post its results: the tenant's sites, no others.
     parent_origins: &'a [String],
+    /// On a verification link's page (`/v/{token}`): what the customer mode starts or follows.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    link: Option<&'a LinkPage>,
+}
+
+/// The link part of a customer page's config: the token to start with (`POST /v/{token}/start`), or,
+/// when this browser already started the link's order, that order to follow.
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct LinkPage {
+    pub token: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub order_id: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub order_token: Option<String>,
 }
 
 /// `GET /embed?tenant=…`.
@@ -34,6 +49,17 @@ pub async fn embed(req: &Request, env: &Env, config: &Config) -> Result<Response
         .tenants
         .get(&tenant_id)
         .ok_or(ApiError::UnknownTenant)?;
+    widget_page(req, env, tenant, None).await
+}
+
+/// The widget's page for `tenant`, with `link` for a verification link's customer page.
+pub async fn widget_page(
+    req: &Request,
+    env: &Env,
+    tenant: &Tenant,
+    link: Option<&LinkPage>,
+) -> Result<Response, ApiError> {
+    let url = req.url()?;
     let asset = format!("{}/embed.html", url.origin().ascii_serialization());
     let mut file = env.assets(ASSETS)?.fetch(asset, None).await?;
     if file.status_code() != 200 {
@@ -41,7 +67,7 @@ pub async fn embed(req: &Request, env: &Env, config: &Config) -> Result<Response
             "embed.html is missing from the assets: build the widget (cargo xtask widget)".into(),
         ));
     }
-    let html = render(&file.text().await?, tenant)?;
+    let html = render(&file.text().await?, tenant, link)?;
     let mut resp = Response::from_html(html)?;
     let h = resp.headers_mut();
     h.set(
@@ -53,12 +79,13 @@ pub async fn embed(req: &Request, env: &Env, config: &Config) -> Result<Response
 }
 
 /// `embed.html` with the tenant's settings in its config tag.
-fn render(template: &str, tenant: &Tenant) -> Result<String, ApiError> {
+fn render(template: &str, tenant: &Tenant, link: Option<&LinkPage>) -> Result<String, ApiError> {
     let settings = PageConfig {
         tenant: &tenant.id,
         display_name: &tenant.display_name,
         locale: tenant.locale.tag(),
         parent_origins: &tenant.allowed_origins,
+        link,
     };
     let json = serde_json::to_string(&settings)?;
     if !template.contains(CONFIG_PLACEHOLDER) {
@@ -113,6 +140,7 @@ mod tests {
         let html = render(
             r#"<head><meta name="legit-config" content=""></head>"#,
             tenants.get("acme").unwrap(),
+            None,
         )
         .unwrap();
         assert!(
@@ -131,6 +159,26 @@ mod tests {
     #[test]
     fn a_page_without_the_tag_is_a_build_error() {
         let tenants = Tenants::parse(r#"{"a": {"displayName": "A"}}"#).unwrap();
-        assert!(render("<head></head>", tenants.get("a").unwrap()).is_err());
+        assert!(render("<head></head>", tenants.get("a").unwrap(), None).is_err());
+    }
+
+    #[test]
+    fn a_link_page_carries_its_token_or_its_order() {
+        let tenants = Tenants::parse(r#"{"a": {"displayName": "A"}}"#).unwrap();
+        let link = LinkPage {
+            token: "AAAAAAAAAAAAAAAAAAAAAA".into(),
+            order_id: None,
+            order_token: None,
+        };
+        let tag = r#"<meta name="legit-config" content="">"#;
+        let html = render(tag, tenants.get("a").unwrap(), Some(&link)).unwrap();
+        assert!(
+            html.contains(
+                "&quot;link&quot;:{&quot;token&quot;:&quot;AAAAAAAAAAAAAAAAAAAAAA&quot;}"
+            ),
+            "{html}"
+        );
+        let html = render(tag, tenants.get("a").unwrap(), None).unwrap();
+        assert!(!html.contains("link"), "{html}");
     }
 }

@@ -12,9 +12,13 @@
 use std::cell::RefCell;
 
 use futures_channel::mpsc::{UnboundedSender, unbounded};
+use futures_channel::oneshot;
 use futures_util::StreamExt;
 use legit_core::api::{FailReason, OrderEvent, OrderKind, OrderStatus};
+use legit_core::audit::AuditEntry;
+use legit_core::ivr::IvrCall;
 use legit_core::retry::{AfterFailure, CollectLoop};
+use legit_core::session::SessionKey;
 use legit_core::tenant::Disclosure;
 use legit_core::token::ResultClaims;
 use serde::{Deserialize, Serialize};
@@ -28,6 +32,7 @@ use worker::{
 use worker::wasm_bindgen;
 
 use crate::access::OrderAccess;
+use crate::audit;
 use crate::bankid::{BankId, QrSecrets};
 use crate::config::{self, Config};
 use crate::error::ApiError;
@@ -62,6 +67,21 @@ pub struct StartOrder {
     pub disclosure: Disclosure,
     /// How long the result is kept after the order ends.
     pub retention_ms: u64,
+    /// The verification link (its reference, compact) that started this order: told when the order ends.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub link: Option<String>,
+    /// The IVR call that started this order: kept (with the number masked) for the long-poll's answers.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub call: Option<IvrCall>,
+}
+
+/// Answer of the object's `/wait`: the order's state and, for an IVR order, its call.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Waited {
+    pub event: OrderEvent,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub call: Option<IvrCall>,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -94,6 +114,45 @@ pub async fn start(env: &Env, order: &StartOrder) -> Result<(), ApiError> {
 /// The order's SSE stream, as the object produces it.
 pub async fn events(env: &Env, order_id: &str, access: &OrderAccess) -> Result<Response, ApiError> {
     call(env, order_id, Method::Get, "/events", None, Some(access)).await
+}
+
+/// The order's current event, for a caller that reads once (a link look-up): the user in it is already
+/// what the tenant's disclosure allows.
+pub async fn current(env: &Env, order_id: &str, tenant: &str) -> Result<OrderEvent, ApiError> {
+    let access = OrderAccess::Tenant(tenant.to_owned());
+    let mut resp = call(env, order_id, Method::Get, "/state", None, Some(&access)).await?;
+    Ok(resp.json().await?)
+}
+
+/// Records an order BankID refused with `alreadyInProgress` as ended at once
+/// ([`legit_core::ivr::already_in_progress_event`]), so its call keeps a stable answer. `order.order_ref`
+/// is empty: BankID created nothing.
+pub async fn refuse(env: &Env, order: &StartOrder) -> Result<(), ApiError> {
+    let body = serde_json::to_string(order)?;
+    call(
+        env,
+        &order.order_id,
+        Method::Post,
+        "/refused",
+        Some(body),
+        None,
+    )
+    .await?;
+    Ok(())
+}
+
+/// The order's state once it changes or ends, or after `wait_ms` if it does not; at once when it already
+/// ended or `wait_ms` is 0. Waiting adds no collect: the alarm's collects wake the waiters.
+pub async fn wait(
+    env: &Env,
+    order_id: &str,
+    tenant: &str,
+    wait_ms: u64,
+) -> Result<Waited, ApiError> {
+    let access = OrderAccess::Tenant(tenant.to_owned());
+    let path = format!("/wait?ms={wait_ms}");
+    let mut resp = call(env, order_id, Method::Get, &path, None, Some(&access)).await?;
+    Ok(resp.json().await?)
 }
 
 /// Cancels the order; answers the final event as JSON.
@@ -139,6 +198,8 @@ pub struct OrderObject {
     env: Env,
     /// Open SSE streams. Dropping a sender ends its stream.
     viewers: RefCell<Vec<UnboundedSender<Vec<u8>>>>,
+    /// Long-polls waiting for the next change (`/wait`). Sending (or dropping) wakes one.
+    waiters: RefCell<Vec<oneshot::Sender<()>>>,
 }
 
 impl DurableObject for OrderObject {
@@ -147,6 +208,7 @@ impl DurableObject for OrderObject {
             state,
             env,
             viewers: RefCell::new(Vec::new()),
+            waiters: RefCell::new(Vec::new()),
         }
     }
 
@@ -157,7 +219,27 @@ impl DurableObject for OrderObject {
                 Err(e) => Err(e.into()),
             },
             (Method::Get, "/events") => self.on_events(asking_tenant(&req)).await,
+            (Method::Get, "/state") => match self.load_for(asking_tenant(&req)).await {
+                Ok(record) => Response::from_json(&record.event).map_err(ApiError::from),
+                Err(e) => Err(e),
+            },
             (Method::Post, "/cancel") => self.on_cancel(asking_tenant(&req)).await,
+            (Method::Post, "/refused") => match req.text().await {
+                Ok(body) => self.on_refused(&body).await,
+                Err(e) => Err(e.into()),
+            },
+            (Method::Get, "/wait") => {
+                let ms = req
+                    .url()
+                    .ok()
+                    .and_then(|u| {
+                        u.query_pairs()
+                            .find(|(k, _)| k == "ms")
+                            .and_then(|(_, v)| v.parse::<u64>().ok())
+                    })
+                    .unwrap_or(0);
+                self.on_wait(asking_tenant(&req), ms).await
+            }
             _ => Err(ApiError::NotFound),
         };
         result.or_else(ApiError::into_response)
@@ -189,6 +271,54 @@ impl OrderObject {
         let wake = record.schedule.next_wake_ms(now, record.event.shows_qr());
         self.arm(wake, now).await?;
         Ok(Response::empty()?.with_status(201))
+    }
+
+    async fn on_refused(&self, body: &str) -> Result<Response, ApiError> {
+        let order: StartOrder = serde_json::from_str(body)?;
+        if self.load().await?.is_some() {
+            return Err(ApiError::Runtime("order object started twice".into()));
+        }
+        let now = now_ms();
+        let record = Record {
+            schedule: CollectLoop::new(now),
+            event: legit_core::ivr::already_in_progress_event(&order.order_id, order.kind),
+            order,
+            ended_ms: None,
+        };
+        self.finish(record, now).await?;
+        Ok(Response::empty()?.with_status(201))
+    }
+
+    async fn on_wait(&self, tenant: Option<String>, wait_ms: u64) -> Result<Response, ApiError> {
+        let record = self.load_for(tenant.clone()).await?;
+        if record.ended_ms.is_none() && wait_ms > 0 {
+            let (tx, rx) = oneshot::channel();
+            {
+                let mut waiters = self.waiters.borrow_mut();
+                // Polls that timed out are gone; their senders need not wait for the next change.
+                waiters.retain(|w| !w.is_canceled());
+                waiters.push(tx);
+            }
+            let now = now_ms();
+            // As for a viewer: a pending order must have an alarm, or the waiter would only ever time out.
+            if self.state.storage().get_alarm().await?.is_none() {
+                self.arm(now, now).await?;
+            }
+            let timeout = worker::Delay::from(std::time::Duration::from_millis(wait_ms));
+            futures_util::future::select(rx, timeout).await;
+        }
+        let record = self.load_for(tenant).await?;
+        Ok(Response::from_json(&Waited {
+            event: record.event,
+            call: record.order.call,
+        })?)
+    }
+
+    /// Answers every long-poll waiting for a change.
+    fn wake_waiters(&self) {
+        for tx in self.waiters.borrow_mut().drain(..) {
+            let _ = tx.send(());
+        }
     }
 
     /// The stored order, if the asker may see it: another tenant's agent learns nothing, not even that the
@@ -324,6 +454,9 @@ impl OrderObject {
                 return Ok(());
             }
             self.save(&record).await?;
+            if changed {
+                self.wake_waiters();
+            }
             self.broadcast(&if changed {
                 sse::state_frame(&record.event)
             } else {
@@ -344,7 +477,20 @@ impl OrderObject {
         self.save(&record).await?;
         self.broadcast(&sse::state_frame(&record.event));
         self.viewers.borrow_mut().clear();
+        self.wake_waiters();
         self.arm(now + record.order.retention_ms, now).await?;
+        if let Some(reference) = &record.order.link {
+            // Only the outcome: the person stays here. A lost notice leaves the link "opened", and the
+            // agent still sees the result in the order itself.
+            let ended = crate::objects::link::OrderEnded {
+                order_id: record.order.order_id.clone(),
+                complete: record.event.status == OrderStatus::Complete,
+                rfa: record.event.rfa,
+            };
+            if let Err(e) = crate::objects::link::order_ended(&self.env, reference, &ended).await {
+                console_warn!("order {}: telling its link failed: {e}", short(&record));
+            }
+        }
         let e = &record.event;
         console_log!(
             "order {} ({}) ended: {:?} hint={} error={} after {} collects",
@@ -355,7 +501,19 @@ impl OrderObject {
             e.error_code.as_deref().unwrap_or("-"),
             e.collects
         );
+        self.audit(&record, now).await;
         Ok(record)
+    }
+
+    /// The audit row of the ended order: its outcome and codes, the order id only as a keyed hash.
+    async fn audit(&self, record: &Record, now: u64) {
+        let key = config::session_key(&self.env).unwrap_or_else(|_| SessionKey::derive(b""));
+        let hash = key.audit_hash(&record.order.order_id);
+        if let Some(entry) =
+            AuditEntry::from_final_event(&record.event, &record.order.tenant, hash, now)
+        {
+            audit::record(&self.env, &entry).await;
+        }
     }
 
     /// The signed result of a completed order. Without a usable key the order still completes, without a token:

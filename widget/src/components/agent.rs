@@ -1,6 +1,7 @@
 use leptos::prelude::*;
 
 use crate::app::Ctx;
+use crate::components::call_status::CallStatus;
 use crate::components::identify::IdentifyCaller;
 use crate::components::lookup::Lookup;
 use crate::components::send_link::SendLink;
@@ -15,7 +16,8 @@ enum Tab {
 
 /// The agent's console: identify the caller, send a verification link, look a check up. Every panel stays
 /// mounted while hidden, so switching tabs never loses a running identification. A softphone that opens the
-/// widget with `?mobnr=` lands on "Send link".
+/// widget with `?mobnr=` lands on "Send link"; one opened with `?callid=` shows that IVR call's identification
+/// above the tabs.
 #[component]
 pub fn AgentConsole(
     /// The instance's context.
@@ -46,6 +48,7 @@ pub fn AgentConsole(
         <section class="card agent" aria-labelledby="legit-agent-title">
             // Named for screen readers; a softphone pane has no room for a visible title.
             <h1 id="legit-agent-title" class="sr-only">{ctx.tr(Text::AgentTitle)}</h1>
+            {ctx.callid.with_value(Option::is_some).then(|| view! { <CallStatus ctx=ctx /> })}
             <div class="tabs" role="tablist" aria-label=ctx.tr(Text::AgentTasks)>
                 {tab_button(Tab::Identify, "legit-tab-identify", "legit-panel-identify", Text::TabIdentify)}
                 {tab_button(Tab::Link, "legit-tab-link", "legit-panel-link", Text::TabLink)}

@@ -32,6 +32,18 @@ pub fn CustomerFlow(
     let this_device = Flow::SameDevice(device);
     let runner = Runner::new(ctx, OrderKind::Auth, Flow::OtherDevice);
     runner.resume_if_any();
+    // Back on a link's page without this tab's storage (another tab, a restored session): the edge
+    // recognised this browser's cookie and named the order it started.
+    if let Some(order) = ctx.link_order.get_value()
+        && runner.machine.with_untracked(|m| m.order.is_none())
+    {
+        let flow = match device {
+            Device::Mobile => this_device,
+            Device::Desktop => Flow::OtherDevice,
+        };
+        runner.machine.update(|m| m.set_flow(flow));
+        runner.send(crate::flow::Input::Resume(order));
+    }
 
     let screen = Memo::new(move |_| {
         runner.machine.with(|m| match m.phase {

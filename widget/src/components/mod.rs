@@ -2,6 +2,8 @@
 
 #[cfg(feature = "agent")]
 pub mod agent;
+#[cfg(feature = "agent")]
+pub mod call_status;
 #[cfg(feature = "customer")]
 pub mod customer;
 pub mod footer;

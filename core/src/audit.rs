@@ -1,0 +1,488 @@
+//! The audit log (DESIGN.md §5): that a check happened, and how it ended, never who was checked.
+//!
+//! An [`AuditEntry`] is built only from an order's final event, and its type has no field that could hold a
+//! personal number, a name, a phone number or an e-mail address: the hint or error code is kept only when
+//! it is one BankID or the edge defines, and the order id only as a keyed hash ([`order_hash`]), so support
+//! can find the row of an order id they are given but nobody can read order ids out of the log.
+//!
+//! [`AuditQuery`] is the admin's question (`GET /admin/audit?from=&to=&cursor=&limit=`), checked here so the
+//! edge only runs it.
+
+use hmac::{Hmac, Mac as _};
+use serde::{Deserialize, Serialize};
+use sha2::Sha256;
+
+use crate::api::{OrderEvent, OrderStatus};
+use crate::bankid::HintCode;
+use crate::date::Date;
+use crate::links_api::rfc3339_utc;
+
+/// Rows in a page when the admin does not say.
+pub const DEFAULT_PAGE: u32 = 100;
+/// The most rows one page answers.
+pub const MAX_PAGE: u32 = 1_000;
+
+/// How an order ended, in the log's words.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub enum Outcome {
+    Complete,
+    Failed,
+    /// Ended by the person (in the app) or by the agent or page: BankID's `userCancel`/`cancelled`, or the
+    /// edge's own cancel.
+    Cancelled,
+}
+
+impl Outcome {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Outcome::Complete => "complete",
+            Outcome::Failed => "failed",
+            Outcome::Cancelled => "cancelled",
+        }
+    }
+
+    pub fn parse(text: &str) -> Option<Outcome> {
+        match text {
+            "complete" => Some(Outcome::Complete),
+            "failed" => Some(Outcome::Failed),
+            "cancelled" => Some(Outcome::Cancelled),
+            _ => None,
+        }
+    }
+}
+
+/// One row of the log.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct AuditEntry {
+    /// Unix ms when the order ended.
+    pub at_ms: u64,
+    pub tenant: String,
+    /// `auth`, `sign`, `phoneAuth` or `phoneSign`.
+    pub kind: String,
+    pub outcome: Outcome,
+    /// BankID's hint code or the edge's error code, only from the known sets.
+    pub code: Option<String>,
+    /// [`order_hash`] of the order id.
+    pub order: String,
+}
+
+impl AuditEntry {
+    /// The row for a final event; `None` while the order is pending, so nothing half-done is logged.
+    pub fn from_final_event(
+        event: &OrderEvent,
+        tenant: &str,
+        order: String,
+        at_ms: u64,
+    ) -> Option<AuditEntry> {
+        let known_hint = event
+            .hint_code
+            .as_deref()
+            .map(HintCode::parse)
+            .filter(|h| !matches!(h, HintCode::Unknown(_)))
+            .map(|h| h.as_str().to_owned());
+        // The edge's own codes are `FailReason::code`s: static, never user text.
+        let known_error = event
+            .error_code
+            .as_deref()
+            .filter(|c| EDGE_CODES.contains(c))
+            .map(str::to_owned);
+        let code = known_error.or(known_hint);
+        let outcome = match event.status {
+            OrderStatus::Pending => return None,
+            OrderStatus::Complete => Outcome::Complete,
+            OrderStatus::Failed if matches!(code.as_deref(), Some("userCancel" | "cancelled")) => {
+                Outcome::Cancelled
+            }
+            OrderStatus::Failed => Outcome::Failed,
+        };
+        Some(AuditEntry {
+            at_ms,
+            tenant: tenant.to_owned(),
+            kind: event.kind.as_str().to_owned(),
+            outcome,
+            code,
+            order,
+        })
+    }
+
+    /// What the admin API answers for a row (the tenant is the asker's own, so it is left out).
+    pub fn view(&self) -> AuditView {
+        AuditView {
+            at: rfc3339_utc(self.at_ms),
+            kind: self.kind.clone(),
+            outcome: self.outcome,
+            code: self.code.clone(),
+            order: self.order.clone(),
+        }
+    }
+}
+
+/// The edge's own `errorCode`s on a failed event (`api::FailReason::code`).
+const EDGE_CODES: &[&str] = &[
+    "cancelled",
+    "bankid_unavailable",
+    "bankid_rejected",
+    "unexpected_answer",
+    "identity_mismatch",
+];
+
+/// A row as `GET /admin/audit` shows it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct AuditView {
+    pub at: String,
+    pub kind: String,
+    pub outcome: Outcome,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub code: Option<String>,
+    pub order: String,
+}
+
+/// A page of the log.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct AuditPage {
+    pub entries: Vec<AuditView>,
+    /// Pass as `cursor` for the next page; absent on the last one.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub next_cursor: Option<String>,
+}
+
+impl AuditPage {
+    /// The page as CSV, a header line first; fields never hold a comma or a quote (they are codes, times
+    /// and hex), so none is quoted.
+    pub fn to_csv(&self) -> String {
+        let mut out = String::from("at,kind,outcome,code,order\n");
+        for e in &self.entries {
+            out.push_str(&format!(
+                "{},{},{},{},{}\n",
+                e.at,
+                e.kind,
+                e.outcome.as_str(),
+                e.code.as_deref().unwrap_or(""),
+                e.order
+            ));
+        }
+        out
+    }
+}
+
+/// The keyed hash of an order id in the log: HMAC-SHA256 under a key only the edge holds, 128 bits in hex.
+pub fn order_hash(key: &[u8], order_id: &str) -> String {
+    let Ok(mut mac) = Hmac::<Sha256>::new_from_slice(key) else {
+        return String::new();
+    };
+    mac.update(b"audit\0");
+    mac.update(order_id.as_bytes());
+    let tag = mac.finalize().into_bytes();
+    hex::encode(&tag[..16])
+}
+
+/// Why an audit query was refused.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum AuditQueryError {
+    #[error("`{field}` must be a date (2026-03-01) or a UTC time (2026-03-01T12:15:00Z)")]
+    BadTime { field: &'static str },
+    #[error("`from` must not be after `to`")]
+    EmptyRange,
+    #[error("`cursor` must be one a previous page gave")]
+    BadCursor,
+    #[error("`limit` must be a whole number from 1 to {MAX_PAGE}")]
+    BadLimit,
+    #[error("unknown parameter `{0}`; use from, to, cursor, limit or format")]
+    UnknownParameter(String),
+    #[error("`format` must be json or csv")]
+    BadFormat,
+}
+
+impl AuditQueryError {
+    pub fn code(&self) -> &'static str {
+        match self {
+            AuditQueryError::BadTime { .. } => "invalid_time",
+            AuditQueryError::EmptyRange => "empty_range",
+            AuditQueryError::BadCursor => "invalid_cursor",
+            AuditQueryError::BadLimit => "invalid_limit",
+            AuditQueryError::UnknownParameter(_) => "unknown_parameter",
+            AuditQueryError::BadFormat => "invalid_format",
+        }
+    }
+}
+
+/// `GET /admin/audit`'s question: rows with `from_ms <= at < to_ms`, after the row `after`, oldest first.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AuditQuery {
+    pub from_ms: u64,
+    pub to_ms: u64,
+    /// The last row id of the previous page.
+    pub after: u64,
+    pub limit: u32,
+    pub csv: bool,
+}
+
+impl AuditQuery {
+    /// From the query string's pairs. A `to` that is a date means the end of that day, so
+    /// `from=2026-03-01&to=2026-03-01` is that whole day.
+    pub fn parse<'a>(
+        pairs: impl IntoIterator<Item = (&'a str, &'a str)>,
+    ) -> Result<AuditQuery, AuditQueryError> {
+        let mut q = AuditQuery {
+            from_ms: 0,
+            to_ms: u64::MAX,
+            after: 0,
+            limit: DEFAULT_PAGE,
+            csv: false,
+        };
+        for (key, value) in pairs {
+            match key {
+                "from" => {
+                    q.from_ms = parse_time(value, false)
+                        .ok_or(AuditQueryError::BadTime { field: "from" })?;
+                }
+                "to" => {
+                    q.to_ms =
+                        parse_time(value, true).ok_or(AuditQueryError::BadTime { field: "to" })?;
+                }
+                "cursor" => {
+                    q.after = value
+                        .parse::<u64>()
+                        .ok()
+                        .filter(|n| *n > 0)
+                        .ok_or(AuditQueryError::BadCursor)?;
+                }
+                "limit" => {
+                    q.limit = value
+                        .parse::<u32>()
+                        .ok()
+                        .filter(|n| (1..=MAX_PAGE).contains(n))
+                        .ok_or(AuditQueryError::BadLimit)?;
+                }
+                "format" => {
+                    q.csv = match value {
+                        "csv" => true,
+                        "json" => false,
+                        _ => return Err(AuditQueryError::BadFormat),
+                    };
+                }
+                other => return Err(AuditQueryError::UnknownParameter(other.to_owned())),
+            }
+        }
+        if q.from_ms >= q.to_ms {
+            return Err(AuditQueryError::EmptyRange);
+        }
+        Ok(q)
+    }
+}
+
+/// `2026-03-01` (its start, or with `end_of_day` the start of the next day) or `2026-03-01T12:15:00Z`.
+fn parse_time(text: &str, end_of_day: bool) -> Option<u64> {
+    let (date, time) = match text.split_once('T') {
+        Some((d, t)) => (d, Some(t)),
+        None => (text, None),
+    };
+    let mut parts = date.splitn(3, '-');
+    let year = number(parts.next()?, 4)?;
+    let month = number(parts.next()?, 2)?;
+    let day = number(parts.next()?, 2)?;
+    let date = Date::new(
+        i32::try_from(year).ok()?,
+        u8::try_from(month).ok()?,
+        u8::try_from(day).ok()?,
+    )?;
+    let days = u64::try_from(date.to_unix_days()).ok()?;
+    let secs_of_day = match time {
+        None if end_of_day => 86_400,
+        None => 0,
+        Some(t) => {
+            let t = t.strip_suffix('Z')?;
+            let mut hms = t.splitn(3, ':');
+            let h = number(hms.next()?, 2)?;
+            let m = number(hms.next()?, 2)?;
+            let s = number(hms.next()?, 2)?;
+            if h > 23 || m > 59 || s > 59 {
+                return None;
+            }
+            h * 3_600 + m * 60 + s
+        }
+    };
+    (days * 86_400 + secs_of_day).checked_mul(1_000)
+}
+
+fn number(text: &str, digits: usize) -> Option<u64> {
+    if text.len() == digits && text.bytes().all(|b| b.is_ascii_digit()) {
+        text.parse().ok()
+    } else {
+        None
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::api::{EventUser, OrderKind};
+
+    fn event(status: OrderStatus, hint: Option<&str>, error: Option<&str>) -> OrderEvent {
+        OrderEvent {
+            order_id: "0123456789abcdef0123456789abcdef".into(),
+            kind: OrderKind::PhoneAuth,
+            status,
+            hint_code: hint.map(str::to_owned),
+            rfa: None,
+            error_code: error.map(str::to_owned),
+            user: (status == OrderStatus::Complete).then(|| EventUser {
+                personal_number: Some("198112289874".into()),
+                name: Some("Åsa Ørnulf".into()),
+                given_name: Some("Åsa".into()),
+                surname: Some("Ørnulf".into()),
+            }),
+            collects: 3,
+            result_token: None,
+        }
+    }
+
+    #[test]
+    fn a_completed_order_is_logged_without_anything_that_names_the_person() {
+        let e = event(OrderStatus::Complete, None, None);
+        let entry =
+            AuditEntry::from_final_event(&e, "acme", order_hash(b"k", &e.order_id), 1_000).unwrap();
+        assert_eq!(entry.outcome, Outcome::Complete);
+        assert_eq!(entry.kind, "phoneAuth");
+        let text = serde_json::to_string(&entry).unwrap() + &entry.view().order;
+        for secret in ["198112289874", "Åsa", "Ørnulf", &e.order_id] {
+            assert!(!text.contains(secret), "{secret} leaked into {text}");
+        }
+    }
+
+    #[test]
+    fn pending_orders_are_not_logged() {
+        let e = event(OrderStatus::Pending, Some("outstandingTransaction"), None);
+        assert_eq!(
+            AuditEntry::from_final_event(&e, "acme", "h".into(), 1),
+            None
+        );
+    }
+
+    #[test]
+    fn cancels_failures_and_their_codes_are_told_apart() {
+        let cases = [
+            (
+                Some("userCancel"),
+                None,
+                Outcome::Cancelled,
+                Some("userCancel"),
+            ),
+            (
+                None,
+                Some("cancelled"),
+                Outcome::Cancelled,
+                Some("cancelled"),
+            ),
+            (
+                Some("expiredTransaction"),
+                None,
+                Outcome::Failed,
+                Some("expiredTransaction"),
+            ),
+            (
+                None,
+                Some("identity_mismatch"),
+                Outcome::Failed,
+                Some("identity_mismatch"),
+            ),
+            // Text BankID or a bug might put there is never copied into the log.
+            (Some("Åsa 198112289874"), None, Outcome::Failed, None),
+            (None, Some("call 0701234567"), Outcome::Failed, None),
+        ];
+        for (hint, error, outcome, code) in cases {
+            let e = event(OrderStatus::Failed, hint, error);
+            let entry = AuditEntry::from_final_event(&e, "acme", "h".into(), 1).unwrap();
+            assert_eq!(entry.outcome, outcome, "{hint:?} {error:?}");
+            assert_eq!(entry.code.as_deref(), code, "{hint:?} {error:?}");
+        }
+    }
+
+    #[test]
+    fn the_order_hash_is_stable_keyed_and_not_the_id() {
+        let id = "0123456789abcdef0123456789abcdef";
+        assert_eq!(order_hash(b"key one", id), order_hash(b"key one", id));
+        assert_ne!(order_hash(b"key one", id), order_hash(b"key two", id));
+        assert_ne!(order_hash(b"key one", id), order_hash(b"key one", "other"));
+        assert_eq!(order_hash(b"key one", id).len(), 32);
+        assert!(!order_hash(b"key one", id).contains(id));
+    }
+
+    #[test]
+    fn queries_read_dates_times_cursors_and_formats() {
+        let q = AuditQuery::parse([
+            ("from", "2026-03-01"),
+            ("to", "2026-03-01"),
+            ("cursor", "42"),
+            ("limit", "10"),
+            ("format", "csv"),
+        ])
+        .unwrap();
+        let day = 1_772_323_200_000; // 2026-03-01T00:00:00Z
+        assert_eq!(q.from_ms, day);
+        assert_eq!(
+            q.to_ms,
+            day + 86_400_000,
+            "a date as `to` includes that day"
+        );
+        assert_eq!((q.after, q.limit, q.csv), (42, 10, true));
+        let q = AuditQuery::parse([("from", "2026-03-01T12:15:00Z")]).unwrap();
+        assert_eq!(q.from_ms, day + (12 * 3600 + 15 * 60) * 1000);
+        assert_eq!(q.to_ms, u64::MAX);
+        assert_eq!(AuditQuery::parse([]).unwrap().limit, DEFAULT_PAGE);
+    }
+
+    #[test]
+    fn bad_queries_say_which_parameter_is_wrong() {
+        let cases: [(&[(&str, &str)], &str); 9] = [
+            (&[("from", "yesterday")], "invalid_time"),
+            (&[("to", "2026-02-30")], "invalid_time"),
+            (&[("from", "2026-03-01T25:00:00Z")], "invalid_time"),
+            (
+                &[("from", "2026-03-02"), ("to", "2026-03-01")],
+                "empty_range",
+            ),
+            (&[("cursor", "abc")], "invalid_cursor"),
+            (&[("cursor", "0")], "invalid_cursor"),
+            (&[("limit", "0")], "invalid_limit"),
+            (&[("limit", "100000")], "invalid_limit"),
+            (&[("personalNumber", "198112289874")], "unknown_parameter"),
+        ];
+        for (pairs, code) in cases {
+            let err = AuditQuery::parse(pairs.iter().copied()).unwrap_err();
+            assert_eq!(err.code(), code, "{pairs:?}");
+        }
+        assert_eq!(
+            AuditQuery::parse([("format", "xml")]).unwrap_err().code(),
+            "invalid_format"
+        );
+    }
+
+    #[test]
+    fn csv_has_a_header_and_one_line_per_row() {
+        let page = AuditPage {
+            entries: vec![AuditView {
+                at: "2026-03-01T12:15:00Z".into(),
+                kind: "auth".into(),
+                outcome: Outcome::Failed,
+                code: Some("startFailed".into()),
+                order: "ab".repeat(16),
+            }],
+            next_cursor: None,
+        };
+        let csv = page.to_csv();
+        let lines: Vec<&str> = csv.lines().collect();
+        assert_eq!(lines[0], "at,kind,outcome,code,order");
+        assert_eq!(
+            lines[1],
+            format!(
+                "2026-03-01T12:15:00Z,auth,failed,startFailed,{}",
+                "ab".repeat(16)
+            )
+        );
+    }
+}

@@ -1,0 +1,377 @@
+//! Verification links (DESIGN.md §3, §4): an agent sends one, follows it and looks it up; the customer
+//! opens it and starts BankID from its page.
+//!
+//! - `POST /api/v1/links` (agent session or API key): checks the destination, stores the link
+//!   ([`crate::objects::link`]), sends the message; if the provider fails the link is withdrawn.
+//! - `GET /api/v1/links/{reference}` and `…/events` (the same tenant's agents): the view, once or live.
+//! - `GET /v/{token}` (the customer): the widget's page carrying the token, or a refusal page. A GET never
+//!   consumes the link or starts BankID: SMS and mail scanners fetch URLs.
+//! - `POST /v/{token}/start` (the customer's page): consumes the link and starts an `auth` order, answering
+//!   as `POST /api/v1/orders` does, plus a cookie bound to that order and scoped to the link's path, so the
+//!   same browser coming back to the page (iOS Safari reloads it after the BankID app) follows the same
+//!   order, and may start over (this device ↔ QR) while it runs; any other browser finds the link used.
+
+use legit_core::Lang;
+use legit_core::api::{self, OrderKind, StartOrderRequest};
+use legit_core::link::{LinkRefusal, LinkState, LinkStatus, LinkToken, ReferenceNumber};
+use legit_core::links_api::{CreateLinkResponse, parse_create_link_request};
+use legit_core::session::SessionKey;
+use legit_core::tenant::Tenant;
+use worker::{Env, Request, Response, console_log};
+
+use crate::access::{Caller, OrderAccess};
+use crate::config::Config;
+use crate::error::ApiError;
+use crate::handlers::link_page::{pick_lang, refusal_html};
+use crate::handlers::orders;
+use crate::handlers::pages::{self, LinkPage};
+use crate::http;
+use crate::objects::link::{self, NewLink};
+use crate::objects::{link_token, order};
+use crate::providers::{self, LinkMessage};
+use crate::rate_limit;
+
+/// The cookie that lets the browser which started a link's order come back to it.
+pub const RESUME_COOKIE: &str = "legit_link";
+/// Draws of a new reference before giving up: one collision in 650 000 with a million live links, so a
+/// fifth draw never happens in practice.
+const REFERENCE_DRAWS: usize = 5;
+/// Largest body of a create or start request.
+const MAX_LINK_BODY: usize = 4 * 1024;
+
+/// `POST /api/v1/links`.
+pub async fn create(
+    req: &Request,
+    body: &[u8],
+    env: &Env,
+    config: &Config,
+    caller: Caller<'_>,
+    now: u64,
+) -> Result<Response, ApiError> {
+    caller.require_agent()?;
+    json_body(req, body)?;
+    let valid = parse_create_link_request(body)?.validate(caller.tenant.locale)?;
+    let tenant = caller.tenant;
+    let ip = caller_ip(req, config)?;
+    rate_limit::enforce(
+        env,
+        &rate_limit::for_create(&tenant.id, &valid.destination, &ip),
+    )
+    .await?;
+
+    let token = LinkToken::from_random(random()?);
+    let ttl_ms = tenant.link_ttl_secs * 1_000;
+    let origin = req.url()?.origin().ascii_serialization();
+    let url = token.url(config.public_url.as_deref().unwrap_or(&origin));
+    // Built before anything is stored: an unconfigured channel leaves nothing behind.
+    let request = config.providers.request(
+        &valid.destination,
+        &LinkMessage {
+            display_name: &tenant.display_name,
+            url: &url,
+            ttl_minutes: tenant.link_ttl_secs.div_ceil(60).max(1),
+            lang: valid.lang,
+        },
+    )?;
+
+    let state = LinkState::new(now, ttl_ms);
+    let retention_ms = tenant.retention_secs * 1_000;
+    let mut new = NewLink {
+        tenant: tenant.id.clone(),
+        reference: ReferenceNumber::from_random(random()?),
+        channel: valid.destination.channel(),
+        to_masked: valid.destination.masked(),
+        token_hash: token.hash(),
+        state,
+        lang: valid.lang.tag().to_owned(),
+        retention_ms,
+    };
+    let mut claimed = false;
+    for _ in 0..REFERENCE_DRAWS {
+        if link::create(env, &new).await? {
+            claimed = true;
+            break;
+        }
+        console_log!("link reference collision: drawing another");
+        new.reference = ReferenceNumber::from_random(random()?);
+    }
+    if !claimed {
+        return Err(ApiError::Runtime(
+            "no free reference number in five draws".into(),
+        ));
+    }
+    let index = link_token::Entry {
+        reference: new.reference.compact().to_owned(),
+        erase_at_ms: state.expires_ms.saturating_add(retention_ms),
+    };
+    if let Err(e) = link_token::put(env, &new.token_hash, &index).await {
+        let _ = link::withdraw(env, &new.reference).await;
+        return Err(e);
+    }
+    if let Err(e) = providers::send(&request).await {
+        // Never sent, so never usable: neither the token nor the reference leads anywhere any more.
+        let _ = link_token::delete(env, &new.token_hash).await;
+        let _ = link::withdraw(env, &new.reference).await;
+        return Err(e);
+    }
+    console_log!(
+        "link {} sent by {} for tenant {}",
+        new.reference,
+        new.channel.as_str(),
+        tenant.id
+    );
+    let answer = CreateLinkResponse::new(new.reference, state.expires_ms);
+    Ok(Response::from_json(&answer)?.with_status(201))
+}
+
+/// `GET /api/v1/links/{reference}`.
+pub async fn view(env: &Env, caller: Caller<'_>, reference: &str) -> Result<Response, ApiError> {
+    caller.require_agent()?;
+    let reference = ReferenceNumber::parse(reference)?;
+    link::view(env, &reference, &caller.tenant.id).await
+}
+
+/// `GET /api/v1/links/{reference}/events`: SSE, one `event: link` per change; ends when the link is final.
+pub async fn events(env: &Env, caller: Caller<'_>, reference: &str) -> Result<Response, ApiError> {
+    caller.require_agent()?;
+    let reference = ReferenceNumber::parse(reference)?;
+    link::events(env, &reference, &caller.tenant.id).await
+}
+
+/// `POST /v/{token}/start`. The body is not read: the token in the path is the capability, and the
+/// cookie of the browser that opened the link rides along because the path is the link's.
+pub async fn start(
+    req: &Request,
+    body: &[u8],
+    env: &Env,
+    config: &Config,
+    key: &SessionKey,
+    token_text: &str,
+) -> Result<Response, ApiError> {
+    if body.len() > MAX_LINK_BODY {
+        return Err(ApiError::BodyTooLarge {
+            limit: MAX_LINK_BODY,
+        });
+    }
+    rate_limit::enforce(env, &rate_limit::for_start(&caller_ip(req, config)?)).await?;
+    let token =
+        LinkToken::parse(token_text).map_err(|_| ApiError::LinkRefused(LinkRefusal::Unknown))?;
+    let hash = token.hash();
+    let reference = link_token::get(env, &hash)
+        .await?
+        .ok_or(ApiError::LinkRefused(LinkRefusal::Unknown))?;
+    let peek = link::peek(env, &reference, &hash).await?;
+    // The browser that opened the link may start over while its order runs (switching between this
+    // device and a QR code); anyone else finds it used.
+    let cookie = req.headers().get("Cookie")?;
+    let restart = match peek.status {
+        LinkStatus::Pending => None,
+        LinkStatus::Expired => return Err(ApiError::LinkRefused(LinkRefusal::Expired)),
+        LinkStatus::Opened => Some(
+            resumed_order(cookie.as_deref(), peek.order_id.as_deref(), key)
+                .ok_or(ApiError::LinkRefused(LinkRefusal::Used))?,
+        ),
+        _ => return Err(ApiError::LinkRefused(LinkRefusal::Used)),
+    };
+    let tenant = config
+        .tenants
+        .get(&peek.tenant)
+        .ok_or(ApiError::LinkRefused(LinkRefusal::Unknown))?;
+    let auth = StartOrderRequest {
+        kind: OrderKind::Auth,
+        personal_number: None,
+        call_initiator: None,
+        user_visible_data: None,
+    };
+    let started = orders::launch(
+        req,
+        env,
+        config,
+        tenant,
+        &auth,
+        key,
+        Some(reference.clone()),
+    )
+    .await?;
+    let access = OrderAccess::Tenant(tenant.id.clone());
+    let taken = match &restart {
+        None => link::open(env, &reference, &hash, &started.order_id).await,
+        Some((old, _)) => link::switch(env, &reference, &hash, old, &started.order_id).await,
+    };
+    if let Err(e) = taken {
+        // Someone opened it while BankID answered us (or the old order ended): theirs stands, ours
+        // ends at once.
+        let _ = order::cancel(env, &started.order_id, &access).await;
+        return Err(e);
+    }
+    if let Some((old, _)) = &restart {
+        // The link no longer runs the old order, so its end does not touch the link.
+        let _ = order::cancel(env, old, &access).await;
+    }
+    let cookie = resume_cookie(
+        token.as_str(),
+        &started.order_id,
+        &started.order_token,
+        tenant.retention_secs + tenant.link_ttl_secs,
+    );
+    let mut resp = Response::from_json(&started)?.with_status(201);
+    resp.headers_mut().set("Set-Cookie", &cookie)?;
+    Ok(resp)
+}
+
+/// `GET /v/{token}`: the widget's customer page for a pending link, the same order for the browser that
+/// started it, else a refusal page in the customer's language.
+pub async fn customer_page(
+    req: &Request,
+    env: &Env,
+    config: &Config,
+    key: &SessionKey,
+    token_text: &str,
+) -> Result<Response, ApiError> {
+    let accept = req.headers().get("Accept-Language")?;
+    let refuse = |refusal: LinkRefusal, tenant: Option<&Tenant>, fallback: Lang| {
+        refusal_page(refusal, tenant, pick_lang(accept.as_deref(), fallback))
+    };
+    let Ok(token) = LinkToken::parse(token_text) else {
+        return refuse(LinkRefusal::Unknown, None, Lang::Sv);
+    };
+    let hash = token.hash();
+    let Some(reference) = link_token::get(env, &hash).await? else {
+        return refuse(LinkRefusal::Unknown, None, Lang::Sv);
+    };
+    let peek = match link::peek(env, &reference, &hash).await {
+        Ok(peek) => peek,
+        Err(ApiError::LinkRefused(r)) => return refuse(r, None, Lang::Sv),
+        Err(e) => return Err(e),
+    };
+    let link_lang = Lang::from_tag(&peek.lang).unwrap_or_default();
+    let Some(tenant) = config.tenants.get(&peek.tenant) else {
+        return refuse(LinkRefusal::Unknown, None, link_lang);
+    };
+    let page = match peek.status {
+        LinkStatus::Pending => LinkPage {
+            token: token.as_str().to_owned(),
+            order_id: None,
+            order_token: None,
+        },
+        LinkStatus::Expired => return refuse(LinkRefusal::Expired, Some(tenant), link_lang),
+        LinkStatus::Opened | LinkStatus::Complete | LinkStatus::Failed => {
+            let cookie = req.headers().get("Cookie")?;
+            match resumed_order(cookie.as_deref(), peek.order_id.as_deref(), key) {
+                Some((order_id, order_token)) => LinkPage {
+                    token: token.as_str().to_owned(),
+                    order_id: Some(order_id),
+                    order_token: Some(order_token),
+                },
+                None => return refuse(LinkRefusal::Used, Some(tenant), link_lang),
+            }
+        }
+    };
+    pages::widget_page(req, env, tenant, Some(&page)).await
+}
+
+fn refusal_page(
+    refusal: LinkRefusal,
+    tenant: Option<&Tenant>,
+    lang: Lang,
+) -> Result<Response, ApiError> {
+    let ancestors = tenant.map_or_else(|| "'none'".to_owned(), Tenant::frame_ancestors);
+    let mut resp =
+        Response::from_html(refusal_html(refusal, lang))?.with_status(refusal.http_status());
+    let h = resp.headers_mut();
+    h.set("Content-Security-Policy", &http::page_csp(&ancestors))?;
+    h.set("Cache-Control", "no-store")?;
+    h.set("Content-Language", lang.tag())?;
+    Ok(resp)
+}
+
+/// `legit_link=<orderId>.<orderToken>`, only sent back to this link's page, never to scripts.
+pub fn resume_cookie(token: &str, order_id: &str, order_token: &str, max_age_secs: u64) -> String {
+    format!(
+        "{RESUME_COOKIE}={order_id}.{order_token}; Path=/v/{token}; Max-Age={max_age_secs}; \
+         HttpOnly; Secure; SameSite=Lax"
+    )
+}
+
+/// The order the cookie names, if it is the link's order and the token in it is that order's.
+pub fn resumed_order(
+    cookie_header: Option<&str>,
+    link_order: Option<&str>,
+    key: &SessionKey,
+) -> Option<(String, String)> {
+    let link_order = link_order?;
+    let value = cookie_header?
+        .split(';')
+        .filter_map(|c| c.trim().split_once('='))
+        .find(|(name, _)| *name == RESUME_COOKIE)
+        .map(|(_, v)| v.trim())?;
+    let (order_id, order_token) = value.split_once('.')?;
+    (order_id == link_order && key.verifies_order_token(order_id, order_token))
+        .then(|| (order_id.to_owned(), order_token.to_owned()))
+}
+
+/// The caller's address: Cloudflare's `CF-Connecting-IP`, or the configured fallback (local runs).
+fn caller_ip(req: &Request, config: &Config) -> Result<String, ApiError> {
+    Ok(req
+        .headers()
+        .get("CF-Connecting-IP")?
+        .unwrap_or_else(|| config.end_user_ip_fallback.clone()))
+}
+
+/// Only JSON of a sane size, as for orders.
+fn json_body(req: &Request, body: &[u8]) -> Result<(), ApiError> {
+    let content_type = req.headers().get("Content-Type")?.unwrap_or_default();
+    if !api::is_json_media_type(&content_type) {
+        return Err(ApiError::NotJson);
+    }
+    if body.len() > MAX_LINK_BODY {
+        return Err(ApiError::BodyTooLarge {
+            limit: MAX_LINK_BODY,
+        });
+    }
+    Ok(())
+}
+
+fn random<const N: usize>() -> Result<[u8; N], ApiError> {
+    let mut bytes = [0u8; N];
+    getrandom::fill(&mut bytes).map_err(|e| ApiError::Runtime(e.to_string()))?;
+    Ok(bytes)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_cookie_is_bound_to_the_links_page_and_order() {
+        let key = SessionKey::derive(b"test");
+        let id = "0123456789abcdef0123456789abcdef";
+        let token = key.order_token(id);
+        let cookie = resume_cookie("AAAAAAAAAAAAAAAAAAAAAA", id, &token, 900);
+        for part in [
+            "Path=/v/AAAAAAAAAAAAAAAAAAAAAA",
+            "HttpOnly",
+            "Secure",
+            "SameSite=Lax",
+            "Max-Age=900",
+        ] {
+            assert!(cookie.contains(part), "{cookie}");
+        }
+        let sent = format!("other=1; {}", cookie.split(';').next().unwrap());
+        assert_eq!(
+            resumed_order(Some(&sent), Some(id), &key),
+            Some((id.to_owned(), token.clone()))
+        );
+        // Another order's link, a forged token, no cookie: no resume.
+        let other = "ffffffffffffffffffffffffffffffff";
+        assert_eq!(resumed_order(Some(&sent), Some(other), &key), None);
+        let forged = format!("{RESUME_COOKIE}={id}.{}", key.order_token(other));
+        assert_eq!(resumed_order(Some(&forged), Some(id), &key), None);
+        assert_eq!(resumed_order(None, Some(id), &key), None);
+        assert_eq!(resumed_order(Some(&sent), None, &key), None);
+        assert_eq!(
+            resumed_order(Some("legit_link=garbage"), Some(id), &key),
+            None
+        );
+    }
+}

@@ -1,0 +1,155 @@
+//! Rate limits on sending and starting links (DESIGN.md §5): per tenant, per destination (SMS pumping: many
+//! messages to premium numbers) and per caller IP, each answered with 429 `rate_limited` and
+//! `Retry-After`.
+//!
+//! The counting is Cloudflare's rate-limit binding (`[[ratelimits]]` in wrangler.toml, Miniflare's
+//! `ratelimits` locally, read from the same file by `edge/local/run.mjs`), so the limits themselves are
+//! configuration: one binding per scope, each with its `limit` per `period`. This module decides which
+//! keys a request counts against and what a refusal says; [`enforce`] asks the bindings.
+//!
+//! Keys never carry personal data: the destination is hashed (with the tenant, so two tenants' counts stay
+//! apart) before it leaves the Worker.
+
+use legit_core::links_api::Destination;
+use sha2::{Digest as _, Sha256};
+use worker::Env;
+
+use crate::error::ApiError;
+
+/// Binding: links sent per tenant.
+pub const LINKS_PER_TENANT: &str = "LINKS_PER_TENANT";
+/// Binding: links sent per destination number or address.
+pub const LINKS_PER_DESTINATION: &str = "LINKS_PER_DESTINATION";
+/// Binding: links sent and started per caller IP.
+pub const LINKS_PER_IP: &str = "LINKS_PER_IP";
+/// The `period` of every binding above. Cloudflare allows 10 or 60 s; a refused caller may try again
+/// after at most one period.
+pub const PERIOD_SECS: u32 = 60;
+
+/// One count to make.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Check {
+    pub binding: &'static str,
+    /// What a refusal names (`tenant`, `destination`, `ip`).
+    pub scope: &'static str,
+    pub key: String,
+}
+
+/// The counts of `POST /api/v1/links`: the tenant, the destination, the caller's address. Destination first:
+/// it is the narrowest, so a pumping attempt is refused before it eats the tenant's allowance.
+pub fn for_create(tenant: &str, destination: &Destination, ip: &str) -> Vec<Check> {
+    let digest = Sha256::digest(format!("{tenant}\0{}", destination.rate_limit_key()));
+    vec![
+        Check {
+            binding: LINKS_PER_DESTINATION,
+            scope: "destination",
+            key: format!("d:{}", hex(&digest[..16])),
+        },
+        Check {
+            binding: LINKS_PER_TENANT,
+            scope: "tenant",
+            key: format!("t:{tenant}"),
+        },
+        Check {
+            binding: LINKS_PER_IP,
+            scope: "ip",
+            key: format!("ip:{ip}"),
+        },
+    ]
+}
+
+/// The count of `POST /v/{token}/start`: the caller's address (each start is a BankID order).
+pub fn for_start(ip: &str) -> Vec<Check> {
+    vec![Check {
+        binding: LINKS_PER_IP,
+        scope: "ip",
+        key: format!("ip:{ip}"),
+    }]
+}
+
+/// What the binding's answer means for the request.
+pub fn verdict(check: &Check, allowed: bool) -> Result<(), ApiError> {
+    if allowed {
+        Ok(())
+    } else {
+        Err(ApiError::RateLimited {
+            scope: check.scope,
+            retry_after_secs: PERIOD_SECS,
+        })
+    }
+}
+
+/// Counts every check; the first refusal answers. A deployment without a binding does not limit that
+/// scope (and `/healthz` says so).
+pub async fn enforce(env: &Env, checks: &[Check]) -> Result<(), ApiError> {
+    for check in checks {
+        let Ok(limiter) = env.rate_limiter(check.binding) else {
+            continue;
+        };
+        let outcome = limiter.limit(check.key.clone()).await?;
+        verdict(check, outcome.success)?;
+    }
+    Ok(())
+}
+
+/// Which of the bindings exist, for `/healthz`.
+pub fn configured(env: &Env) -> bool {
+    [LINKS_PER_TENANT, LINKS_PER_DESTINATION, LINKS_PER_IP]
+        .iter()
+        .all(|b| env.rate_limiter(b).is_ok())
+}
+
+fn hex(bytes: &[u8]) -> String {
+    bytes.iter().fold(String::new(), |mut s, b| {
+        use std::fmt::Write as _;
+        let _ = write!(s, "{b:02x}");
+        s
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use legit_core::PhoneNumber;
+    use legit_core::email::Email;
+
+    #[test]
+    fn a_link_counts_against_its_destination_tenant_and_address() {
+        let to = Destination::Sms(PhoneNumber::parse("070-123 45 67").unwrap());
+        let checks = for_create("demo", &to, "192.0.2.7");
+        let scopes: Vec<_> = checks.iter().map(|c| (c.binding, c.scope)).collect();
+        assert_eq!(
+            scopes,
+            [
+                (LINKS_PER_DESTINATION, "destination"),
+                (LINKS_PER_TENANT, "tenant"),
+                (LINKS_PER_IP, "ip")
+            ]
+        );
+        assert_eq!(checks[1].key, "t:demo");
+        assert_eq!(checks[2].key, "ip:192.0.2.7");
+        // The same number typed another way is the same key; no digit of it is in the key.
+        let same = Destination::Sms(PhoneNumber::parse("+46701234567").unwrap());
+        assert_eq!(for_create("demo", &same, "x")[0], checks[0]);
+        assert!(!checks[0].key.contains("701234567"), "{}", checks[0].key);
+        // Another tenant counts apart.
+        assert_ne!(for_create("other", &to, "x")[0].key, checks[0].key);
+        let mail = Destination::Email(Email::parse("anna@example.com").unwrap());
+        assert!(!for_create("demo", &mail, "x")[0].key.contains("anna"));
+    }
+
+    #[test]
+    fn a_refusal_is_a_429_naming_its_scope_with_retry_after() {
+        let check = &for_start("192.0.2.7")[0];
+        assert!(verdict(check, true).is_ok());
+        let e = verdict(check, false).unwrap_err();
+        assert_eq!((e.status(), e.code()), (429, "rate_limited"));
+        assert!(matches!(
+            e,
+            ApiError::RateLimited {
+                scope: "ip",
+                retry_after_secs: 60
+            }
+        ));
+    }
+}

@@ -1,0 +1,231 @@
+//! End to end over HTTP: the audit log (DESIGN.md §5). Every ended order leaves one row in D1 that says
+//! what kind of check it was and how it ended; nothing in it names the person or gives the order id away;
+//! each tenant's backend reads its own rows only, page by page, as JSON or CSV; rows outlive a restart.
+
+use std::time::{Duration, Instant};
+
+use legit_tests::edge::{ALLOWED_ORIGIN, Answer, Edge, TENANT, default_tenants, new_api_key};
+use legit_tests::{DEFAULT_GIVEN_NAME, DEFAULT_PNR, DEFAULT_SURNAME, Sim, StatusCode};
+use reqwest::Method;
+use serde_json::{Value, json};
+
+/// A second tenant, to show that one tenant never reads another's rows.
+const OTHER_TENANT: &str = "other";
+
+async fn stack() -> (Sim, Edge, String) {
+    let sim = Sim::start().await;
+    let api_key = new_api_key();
+    let other_key = new_api_key();
+    let mut tenants = default_tenants(&api_key, &[]);
+    tenants[OTHER_TENANT] = json!({
+        "displayName": "Other AB",
+        "allowedOrigins": ["https://other.test.example"],
+        "apiKeyHashes": [legit_core::tenant::api_key_hash(&other_key)],
+    });
+    let edge = Edge::start_with(&sim, api_key, tenants, None).await;
+    (sim, edge, other_key)
+}
+
+async fn audit(edge: &Edge, key: &str, query: &str) -> Answer {
+    let request = edge
+        .request(Method::GET, &format!("/admin/audit{query}"))
+        .bearer_auth(key);
+    edge.send(request, &format!("GET /admin/audit{query}"))
+        .await
+}
+
+/// The tenant's rows once there are `n` of them: rows are written as an order ends, just after its final
+/// event goes out.
+async fn rows(edge: &Edge, n: usize) -> Vec<Value> {
+    let deadline = Instant::now() + Duration::from_secs(10);
+    loop {
+        let answer = audit(edge, &edge.api_key, "").await;
+        assert_eq!(answer.status, StatusCode::OK, "{:?}", answer.body);
+        let entries = answer.body["entries"]
+            .as_array()
+            .cloned()
+            .unwrap_or_default();
+        if entries.len() >= n || Instant::now() > deadline {
+            assert_eq!(entries.len(), n, "audit rows: {entries:#?}");
+            return entries;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+}
+
+/// One order approved, one cancelled by the page, one cancelled by the person in the app.
+async fn three_orders(sim: &Sim, edge: &Edge) -> [String; 3] {
+    let done = edge.start_order(json!({"kind": "auth"})).await;
+    let done_id = done["orderId"].as_str().unwrap().to_owned();
+    let mut events = edge.events(&done_id).await;
+    let (status, _) = sim
+        .admin_post(
+            "/admin/open",
+            json!({"autoStartToken": done["autoStartToken"]}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK);
+    let order_ref = sim.orders().await[0]["orderRef"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    sim.act_ok(&order_ref, "approve", None).await;
+    assert_eq!(events.final_state().await["status"], "complete");
+
+    let cancelled_id = edge.start_order_id(json!({"kind": "auth"})).await;
+    assert_eq!(edge.cancel(&cancelled_id).await.status, StatusCode::OK);
+
+    let refused = edge
+        .start_order(json!({"kind": "sign", "userVisibleData": "Godkänn"}))
+        .await;
+    let refused_id = refused["orderId"].as_str().unwrap().to_owned();
+    let mut events = edge.events(&refused_id).await;
+    let order_ref = sim
+        .orders()
+        .await
+        .into_iter()
+        .find(|o| o["status"] == "pending")
+        .and_then(|o| o["orderRef"].as_str().map(str::to_owned))
+        .expect("the sign order");
+    sim.act_ok(&order_ref, "cancel", None).await;
+    assert_eq!(events.final_state().await["hintCode"], "userCancel");
+    [done_id, cancelled_id, refused_id]
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn each_ended_order_leaves_one_row_that_names_nobody() {
+    let (sim, mut edge, other_key) = stack().await;
+    let ids = three_orders(&sim, &edge).await;
+    let entries = rows(&edge, 3).await;
+
+    let seen: Vec<(&str, &str, Option<&str>)> = entries
+        .iter()
+        .map(|e| {
+            (
+                e["kind"].as_str().unwrap(),
+                e["outcome"].as_str().unwrap(),
+                e["code"].as_str(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        seen,
+        [
+            ("auth", "complete", None),
+            ("auth", "cancelled", Some("cancelled")),
+            ("sign", "cancelled", Some("userCancel")),
+        ]
+    );
+    let hashes: Vec<&str> = entries
+        .iter()
+        .map(|e| e["order"].as_str().unwrap())
+        .collect();
+    for h in &hashes {
+        assert_eq!(h.len(), 32, "{h}");
+        assert!(h.bytes().all(|b| b.is_ascii_hexdigit()), "{h}");
+    }
+    assert_ne!(hashes[0], hashes[1]);
+    assert!(entries[0]["at"].as_str().unwrap().ends_with('Z'));
+
+    let text = serde_json::to_string(&entries).unwrap();
+    for secret in [DEFAULT_PNR, DEFAULT_GIVEN_NAME, DEFAULT_SURNAME, TENANT]
+        .into_iter()
+        .chain(ids.iter().map(String::as_str))
+    {
+        assert!(
+            !text.contains(secret),
+            "{secret:?} is in the audit log: {text}"
+        );
+    }
+    // The Worker's own log says the same and no more.
+    let printed = edge.launcher_output();
+    assert_eq!(printed.matches("audit tenant=demo").count(), 3, "{printed}");
+    for secret in [DEFAULT_PNR, DEFAULT_GIVEN_NAME, DEFAULT_SURNAME] {
+        assert!(!printed.contains(secret), "{secret:?} was printed");
+    }
+
+    // Another tenant's backend sees none of it.
+    let other = audit(&edge, &other_key, "").await;
+    assert_eq!(other.status, StatusCode::OK);
+    assert_eq!(other.body["entries"], json!([]));
+
+    // The log is D1's, not the Worker's memory: a restart keeps it.
+    edge.restart().await;
+    let after = rows(&edge, 3).await;
+    assert_eq!(after, entries);
+    edge.assert_no_secrets(&sim).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_log_is_read_in_pages_as_json_or_csv_by_the_tenants_backend_only() {
+    let (sim, edge, _) = stack().await;
+    three_orders(&sim, &edge).await;
+    let all = rows(&edge, 3).await;
+
+    // Pages of two: the cursor leads to the rest, and the last page has none.
+    let first = audit(&edge, &edge.api_key, "?limit=2").await;
+    assert_eq!(first.body["entries"].as_array().unwrap()[..], all[..2]);
+    let cursor = first.body["nextCursor"]
+        .as_str()
+        .expect("a next page")
+        .to_owned();
+    let second = audit(&edge, &edge.api_key, &format!("?limit=2&cursor={cursor}")).await;
+    assert_eq!(second.body["entries"].as_array().unwrap()[..], all[2..]);
+    assert_eq!(second.body.get("nextCursor"), None);
+
+    // Time windows: today has all three, a day long past none.
+    let today = &all[0]["at"].as_str().unwrap()[..10];
+    let window = audit(&edge, &edge.api_key, &format!("?from={today}&to={today}")).await;
+    assert_eq!(window.body["entries"].as_array().unwrap().len(), 3);
+    let past = audit(&edge, &edge.api_key, "?from=2001-01-01&to=2001-01-31").await;
+    assert_eq!(past.body["entries"], json!([]));
+
+    // CSV for a spreadsheet: a header and a line per row.
+    let csv = audit(&edge, &edge.api_key, "?format=csv").await;
+    assert_eq!(csv.status, StatusCode::OK);
+    assert!(
+        csv.content_type.starts_with("text/csv"),
+        "{}",
+        csv.content_type
+    );
+    let text = csv.body.as_str().expect("CSV text");
+    let lines: Vec<&str> = text.lines().collect();
+    assert_eq!(lines[0], "at,kind,outcome,code,order");
+    assert_eq!(lines.len(), 4, "{text}");
+    assert!(lines[1].contains(",auth,complete,,"), "{}", lines[1]);
+
+    // Bad questions are answered with what is wrong, not with rows.
+    let bad = audit(&edge, &edge.api_key, "?from=yesterday").await;
+    assert_eq!(bad.status, StatusCode::BAD_REQUEST);
+    assert_eq!(bad.body["error"]["code"], "invalid_time");
+    let bad = audit(
+        &edge,
+        &edge.api_key,
+        &format!("?personalNumber={DEFAULT_PNR}"),
+    )
+    .await;
+    assert_eq!(bad.body["error"]["code"], "unknown_parameter");
+
+    // Only the tenant's API key, from a server: no key, a wrong one, an agent session or a browser page
+    // get nothing.
+    let none = edge
+        .send(edge.request(Method::GET, "/admin/audit"), "no key")
+        .await;
+    assert_eq!(none.status, StatusCode::UNAUTHORIZED);
+    let wrong = audit(&edge, &new_api_key(), "").await;
+    assert_eq!(wrong.status, StatusCode::UNAUTHORIZED);
+    let session = edge.post_as_agent("/api/v1/sessions", &json!({})).await;
+    let session = session.body["session"].as_str().expect("an agent session");
+    let as_agent = audit(&edge, session, "").await;
+    assert_eq!(as_agent.status, StatusCode::FORBIDDEN);
+    let from_page = edge
+        .send(
+            edge.request(Method::GET, "/admin/audit")
+                .bearer_auth(&edge.api_key)
+                .header("Origin", ALLOWED_ORIGIN),
+            "from a page",
+        )
+        .await;
+    assert_eq!(from_page.status, StatusCode::FORBIDDEN);
+    edge.assert_no_secrets(&sim).await;
+}

@@ -1,0 +1,782 @@
+//! Verification links end to end (issue #6): the real edge Worker in Miniflare, a real simulator behind its
+//! mTLS binding, and the fake SMS and e-mail providers (`legit_demo::providers`) it sends through.
+//!
+//! The agent creates a link as the widget does (`POST /api/v1/links` with an agent session), the fake inbox
+//! receives it, the customer's browser is plain HTTP here (`GET /v/{token}`, then the page's
+//! `POST /v/{token}/start`), and the simulator's admin API plays the phone.
+
+use std::time::{Duration, Instant};
+
+use legit_tests::browser::Browser;
+use legit_tests::edge::{
+    ALLOWED_ORIGIN, Answer, EMAIL_FROM, Edge, SMS_SENDER, TENANT, new_api_key,
+};
+use legit_tests::{DEFAULT_NAME, DEFAULT_PNR, Sim, StatusCode};
+use reqwest::Method;
+use serde_json::{Value, json};
+
+const PHONE: &str = "070-123 45 67";
+const PHONE_E164: &str = "+46701234567";
+const EMAIL: &str = "åsa.lindé@example.se";
+/// What a phone's browser sends; the flow must not depend on it, but a scanner's and a phone's differ.
+const MOBILE_UA: &str = "Mozilla/5.0 (iPhone; CPU iPhone OS 18_0 like Mac OS X) AppleWebKit/605.1.15 \
+                         (KHTML, like Gecko) Version/18.0 Mobile/15E148 Safari/604.1";
+
+async fn stack() -> (Sim, Edge) {
+    let sim = Sim::start().await;
+    let edge = Edge::start(&sim).await;
+    (sim, edge)
+}
+
+/// An agent session for the default tenant, minted with its API key as the tenant's backend would.
+async fn agent_session(edge: &Edge) -> String {
+    let request = edge
+        .request(Method::POST, "/api/v1/sessions")
+        .bearer_auth(&edge.api_key);
+    let answer = edge.send(request, "POST /api/v1/sessions").await;
+    assert_eq!(answer.status, StatusCode::CREATED, "{answer:?}");
+    answer.body["session"].as_str().expect("session").to_owned()
+}
+
+async fn create_link(edge: &Edge, session: &str, body: Value) -> Answer {
+    let request = edge
+        .request(Method::POST, "/api/v1/links")
+        .bearer_auth(session)
+        .json(&body);
+    edge.send(request, "POST /api/v1/links").await
+}
+
+async fn look_up(edge: &Edge, credential: &str, reference: &str) -> Answer {
+    let path = format!("/api/v1/links/{reference}");
+    let request = edge.request(Method::GET, &path).bearer_auth(credential);
+    edge.send(request, &format!("GET {path}")).await
+}
+
+/// The customer's browser opening the link: a navigation, no tenant header, maybe a cookie.
+async fn open_page(edge: &Edge, url: &str, cookie: Option<&str>, lang: &str) -> Answer {
+    let path = url
+        .strip_prefix(&edge.base_url)
+        .unwrap_or_else(|| panic!("the link {url} must point at this edge {}", edge.base_url));
+    let mut request = edge
+        .request(Method::GET, path)
+        .header("User-Agent", MOBILE_UA)
+        .header("Accept", "text/html")
+        .header("Accept-Language", lang);
+    if let Some(cookie) = cookie {
+        request = request.header("Cookie", cookie);
+    }
+    edge.send(request, &format!("GET {path}")).await
+}
+
+/// The page's start call, as the widget's customer mode makes it: under the link's path, with the
+/// browser's cookie for that path if it has one.
+async fn start_link(edge: &Edge, token: &str, cookie: Option<&str>) -> Answer {
+    let path = format!("/v/{token}/start");
+    let mut request = edge
+        .request(Method::POST, &path)
+        .header("Origin", &edge.base_url)
+        .header("User-Agent", MOBILE_UA)
+        .json(&json!({}));
+    if let Some(cookie) = cookie {
+        request = request.header("Cookie", cookie);
+    }
+    edge.send(request, &format!("POST {path}")).await
+}
+
+/// The token at the end of a link URL.
+fn token_of(url: &str) -> &str {
+    url.rsplit('/').next().unwrap_or_default()
+}
+
+/// The `legit-config` JSON the edge wrote into a widget page.
+fn page_config(html: &str) -> Value {
+    let start = html
+        .find(r#"<meta name="legit-config" content=""#)
+        .unwrap_or_else(|| panic!("no legit-config tag in {html}"));
+    let rest = &html[start + r#"<meta name="legit-config" content=""#.len()..];
+    let raw = &rest[..rest.find('"').expect("end of the content attribute")];
+    let text = raw
+        .replace("&quot;", "\"")
+        .replace("&lt;", "<")
+        .replace("&gt;", ">")
+        .replace("&#39;", "'")
+        .replace("&amp;", "&");
+    serde_json::from_str(&text).unwrap_or_else(|e| panic!("legit-config {text:?}: {e}"))
+}
+
+/// The `name=value` part of the answer's `Set-Cookie`.
+fn cookie_of(answer: &Answer) -> String {
+    let set = answer.header("set-cookie");
+    assert!(!set.is_empty(), "no Set-Cookie on {answer:?}");
+    set.split(';').next().unwrap_or_default().to_owned()
+}
+
+/// The simulator's only order.
+async fn only_order_ref(sim: &Sim) -> String {
+    let orders = sim.orders().await;
+    assert_eq!(orders.len(), 1, "exactly one BankID order: {orders:#?}");
+    orders[0]["orderRef"].as_str().expect("orderRef").to_owned()
+}
+
+async fn approve_on_this_device(sim: &Sim, auto_start_token: &str) {
+    let order_ref = only_order_ref(sim).await;
+    let (status, order) = sim
+        .admin_post("/admin/open", json!({"autoStartToken": auto_start_token}))
+        .await;
+    assert_eq!(status, StatusCode::OK, "{order}");
+    sim.act_ok(&order_ref, "approve", None).await;
+}
+
+/// A view of a complete link for the simulator's default user, name intact.
+#[track_caller]
+fn assert_complete(view: &Value, reference: &str) {
+    assert_eq!(view["reference"], reference, "{view}");
+    assert_eq!(view["status"], "complete", "{view}");
+    assert_eq!(view["user"]["personalNumber"], DEFAULT_PNR, "{view}");
+    assert_eq!(view["user"]["name"], DEFAULT_NAME, "{view}");
+}
+
+/// The whole SMS flow and what follows it: second use, reload with the cookie.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_sms_link_identifies_the_customer_once_and_the_agent_sees_it_live() {
+    let (sim, edge) = stack().await;
+    let session = agent_session(&edge).await;
+    let began = Instant::now();
+
+    let created = create_link(
+        &edge,
+        &session,
+        json!({"channel": "sms", "to": PHONE, "locale": "sv"}),
+    )
+    .await;
+    assert_eq!(created.status, StatusCode::CREATED, "{created:?}");
+    let reference = created.body["reference"]
+        .as_str()
+        .expect("reference")
+        .to_owned();
+    assert_eq!(reference.len(), 9, "K7QX-M4TR: {reference}");
+    assert!(
+        created.body["expiresAt"]
+            .as_str()
+            .is_some_and(|t| t.ends_with('Z'))
+    );
+    let sent_after = began.elapsed();
+
+    let mut live = edge
+        .stream(
+            &format!("/api/v1/links/{reference}/events"),
+            &format!("?token={session}"),
+        )
+        .await;
+    let first = live
+        .event_where_within("link", Duration::from_secs(10), "any", |_| true)
+        .await;
+    assert_eq!(first["status"], "pending", "{first}");
+    assert_eq!(first["channel"], "sms");
+    assert_eq!(
+        first["to"], "+46 ••• •• 67",
+        "only the masked number: {first}"
+    );
+
+    let inbox = edge.inbox(PHONE_E164);
+    assert_eq!(inbox.len(), 1, "exactly one SMS: {inbox:#?}");
+    let sms = &inbox[0];
+    assert_eq!(sms.from, SMS_SENDER);
+    assert_eq!(sms.links.len(), 1, "{sms:?}");
+    assert!(
+        sms.text
+            .starts_with("Demo Försäkring: Identifiera dig med BankID:"),
+        "{}",
+        sms.text
+    );
+    assert_eq!(
+        sms.sms.as_ref().map(|s| s.segments),
+        Some(1),
+        "one segment: {sms:?}"
+    );
+    let url = sms.links[0].clone();
+    assert!(url.starts_with(&format!("{}/v/", edge.base_url)), "{url}");
+
+    // The customer's phone opens it: the widget's page, carrying the token, nothing started yet.
+    let page = open_page(&edge, &url, None, "sv-SE,sv;q=0.9").await;
+    assert_eq!(page.status, StatusCode::OK, "{page:?}");
+    let html = page.body.as_str().expect("an HTML page");
+    let config = page_config(html);
+    assert_eq!(config["tenant"], TENANT);
+    assert_eq!(config["link"]["token"], token_of(&url));
+    assert!(config["link"].get("orderId").is_none(), "{config}");
+    assert!(sim.orders().await.is_empty(), "a GET must not start BankID");
+    let embed = edge.get(&format!("/embed?tenant={TENANT}")).await;
+    assert_eq!(
+        page.header("content-security-policy"),
+        embed.header("content-security-policy"),
+        "the link page has the CSP of /embed"
+    );
+    // Opening it twice (a link previewer, then the person) changes nothing.
+    let again = open_page(&edge, &url, None, "sv").await;
+    assert_eq!(again.status, StatusCode::OK);
+
+    let started = start_link(&edge, token_of(&url), None).await;
+    assert_eq!(started.status, StatusCode::CREATED, "{started:?}");
+    let order_id = started.body["orderId"]
+        .as_str()
+        .expect("orderId")
+        .to_owned();
+    let auto_start = started.body["autoStartToken"]
+        .as_str()
+        .expect("autoStartToken")
+        .to_owned();
+    assert!(started.body["orderToken"].is_string());
+    let set_cookie = started.header("set-cookie").to_owned();
+    for part in [
+        "HttpOnly",
+        "Secure",
+        "SameSite=Lax",
+        &format!("Path=/v/{}", token_of(&url)),
+    ] {
+        assert!(set_cookie.contains(part), "{part} in {set_cookie}");
+    }
+    let cookie = cookie_of(&started);
+
+    let opened = live
+        .event_where_within("link", Duration::from_secs(10), "opened", |v| {
+            v["status"] == "opened"
+        })
+        .await;
+    assert_eq!(opened["orderId"], order_id.as_str());
+
+    approve_on_this_device(&sim, &auto_start).await;
+    let done = live
+        .event_where_within("link", Duration::from_secs(20), "complete", |v| {
+            v["status"] == "complete"
+        })
+        .await;
+    let took = began.elapsed();
+    assert_complete(&done, &reference);
+    live.assert_ends_within(Duration::from_secs(5)).await;
+    drop(live);
+    eprintln!(
+        "SMS link flow: created and sent in {sent_after:.2?}, complete for the agent after {took:.2?} \
+         (the simulator approves at once; BankID's 2 s collect interval sets the pace)"
+    );
+
+    let looked = look_up(&edge, &session, &reference).await;
+    assert_eq!(looked.status, StatusCode::OK, "{looked:?}");
+    assert_complete(&looked.body, &reference);
+    // The backend's API key sees the same.
+    let by_key = look_up(&edge, &edge.api_key, &reference.to_lowercase()).await;
+    assert_complete(&by_key.body, &reference);
+
+    // Another browser (no cookie) with the same link: used.
+    let second = open_page(&edge, &url, None, "en-GB,en;q=0.8").await;
+    assert_eq!(second.status, StatusCode::GONE, "{second:?}");
+    let text = second.body.as_str().unwrap_or_default();
+    assert!(text.contains("This link has already been used"), "{text}");
+    assert!(
+        text.contains("ask the person you are talking to for a new link"),
+        "{text}"
+    );
+    let restart = start_link(&edge, token_of(&url), None).await;
+    assert_eq!(restart.status, StatusCode::GONE, "{restart:?}");
+    assert_eq!(restart.body["error"]["code"], "link_used");
+    assert_eq!(sim.orders().await.len(), 1, "no second BankID order");
+
+    // The same browser coming back (iOS reloads the tab after the BankID app): the same order.
+    let reload = open_page(&edge, &url, Some(&cookie), "sv").await;
+    assert_eq!(reload.status, StatusCode::OK, "{reload:?}");
+    let config = page_config(reload.body.as_str().unwrap_or_default());
+    assert_eq!(config["link"]["orderId"], order_id.as_str(), "{config}");
+    let order_token = config["link"]["orderToken"].as_str().expect("orderToken");
+    let mut follow = edge
+        .events_with(&order_id, &format!("?token={order_token}"))
+        .await;
+    let state = follow.next_state_where("any", |_| true).await;
+    assert_eq!(state["status"], "complete", "{state}");
+    assert_eq!(state["user"]["name"], DEFAULT_NAME);
+    drop(follow);
+
+    edge.assert_no_secrets(&sim).await;
+    let output = edge.launcher_output();
+    for personal in ["701234567", "70-123", "+46 70"] {
+        assert!(
+            !output.contains(personal),
+            "the phone number in the edge's output:\n{output}"
+        );
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_email_link_works_the_same_and_its_customer_follows_the_order() {
+    let (sim, edge) = stack().await;
+    let session = agent_session(&edge).await;
+    let began = Instant::now();
+    let created = create_link(
+        &edge,
+        &session,
+        json!({"channel": "email", "to": EMAIL, "locale": "en"}),
+    )
+    .await;
+    assert_eq!(created.status, StatusCode::CREATED, "{created:?}");
+    let reference = created.body["reference"].as_str().unwrap().to_owned();
+
+    let inbox = edge.inbox(EMAIL);
+    assert_eq!(inbox.len(), 1, "exactly one e-mail: {inbox:#?}");
+    let mail = &inbox[0];
+    assert_eq!(mail.from, format!("\"Demo Försäkring\" <{EMAIL_FROM}>"));
+    assert_eq!(
+        mail.subject.as_deref(),
+        Some("Identify yourself with BankID – Demo Försäkring")
+    );
+    let url = mail.links[0].clone();
+    assert!(mail.html.as_deref().unwrap_or_default().contains(&url));
+
+    let view = look_up(&edge, &session, &reference).await;
+    assert_eq!(view.body["status"], "pending", "{view:?}");
+    assert_eq!(view.body["channel"], "email");
+    assert!(!view.body.to_string().contains("lindé"), "masked: {view:?}");
+
+    let page = open_page(&edge, &url, None, "en").await;
+    assert_eq!(page.status, StatusCode::OK, "{page:?}");
+    let started = start_link(&edge, token_of(&url), None).await;
+    assert_eq!(started.status, StatusCode::CREATED, "{started:?}");
+    let order_id = started.body["orderId"].as_str().unwrap();
+    let order_token = started.body["orderToken"].as_str().unwrap();
+    let mut customer = edge
+        .events_with(order_id, &format!("?token={order_token}"))
+        .await;
+    approve_on_this_device(&sim, started.body["autoStartToken"].as_str().unwrap()).await;
+    let done = customer.final_state().await;
+    assert_eq!(done["status"], "complete", "{done}");
+    assert_eq!(done["user"]["name"], DEFAULT_NAME);
+    drop(customer);
+
+    // The order tells the link when it ends; the look-up reads the person from the order.
+    let deadline = Instant::now() + Duration::from_secs(10);
+    let view = loop {
+        let view = look_up(&edge, &session, &reference).await;
+        if view.body["status"] == "complete" || Instant::now() > deadline {
+            break view;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    };
+    assert_complete(&view.body, &reference);
+    eprintln!("e-mail link flow: complete after {:.2?}", began.elapsed());
+    edge.assert_no_secrets(&sim).await;
+    assert!(!edge.launcher_output().contains("example.se"));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_unopened_link_expires_and_says_so_in_the_customers_language() {
+    let sim = Sim::start().await;
+    let api_key = new_api_key();
+    let mut tenants = legit_tests::edge::default_tenants(&api_key, &[]);
+    tenants[TENANT]["linkTtlSeconds"] = json!(5);
+    let edge = Edge::start_with(&sim, api_key, tenants, None).await;
+    let session = agent_session(&edge).await;
+    let created = create_link(&edge, &session, json!({"channel": "sms", "to": PHONE})).await;
+    assert_eq!(created.status, StatusCode::CREATED, "{created:?}");
+    let reference = created.body["reference"].as_str().unwrap().to_owned();
+    let url = edge.inbox(PHONE)[0].links[0].clone();
+    assert!(
+        edge.inbox(PHONE)[0].text.contains("Gäller 1 min"),
+        "the tenant's TTL, rounded up"
+    );
+
+    let mut live = edge
+        .stream(
+            &format!("/api/v1/links/{reference}/events"),
+            &format!("?token={session}"),
+        )
+        .await;
+    let expired = live
+        .event_where_within("link", Duration::from_secs(15), "expired", |v| {
+            v["status"] == "expired"
+        })
+        .await;
+    assert_eq!(expired["reference"], reference.as_str());
+    live.assert_ends_within(Duration::from_secs(5)).await;
+    drop(live);
+
+    let page = open_page(&edge, &url, None, "sv-SE").await;
+    assert_eq!(page.status, StatusCode::GONE, "{page:?}");
+    let html = page.body.as_str().unwrap_or_default();
+    assert!(html.contains("Länken har gått ut"), "{html}");
+    assert!(
+        html.contains("Be den du pratar med om en ny länk."),
+        "{html}"
+    );
+    let page = open_page(&edge, &url, None, "en-US").await;
+    assert!(
+        page.body
+            .as_str()
+            .unwrap_or_default()
+            .contains("This link has expired")
+    );
+    let start = start_link(&edge, token_of(&url), None).await;
+    assert_eq!(start.status, StatusCode::GONE);
+    assert_eq!(start.body["error"]["code"], "link_expired");
+    assert!(
+        sim.orders().await.is_empty(),
+        "an expired link starts nothing"
+    );
+    let view = look_up(&edge, &session, &reference).await;
+    assert_eq!(view.body["status"], "expired");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn unknown_references_tokens_and_other_tenants_learn_nothing() {
+    let sim = Sim::start().await;
+    let api_key = new_api_key();
+    let other_key = new_api_key();
+    let mut tenants = legit_tests::edge::default_tenants(&api_key, &[]);
+    tenants["other"] = json!({
+        "displayName": "Other AB",
+        "allowedOrigins": ["https://other.test.example"],
+        "apiKeyHashes": [legit_core::tenant::api_key_hash(&other_key)],
+    });
+    let edge = Edge::start_with(&sim, api_key, tenants, None).await;
+    let session = agent_session(&edge).await;
+    let created = create_link(&edge, &session, json!({"channel": "sms", "to": PHONE})).await;
+    let reference = created.body["reference"].as_str().unwrap().to_owned();
+
+    let unknown = look_up(&edge, &session, "K7QX-M4TR").await;
+    assert_eq!(unknown.status, StatusCode::NOT_FOUND, "{unknown:?}");
+    assert_eq!(unknown.body["error"]["code"], "unknown_reference");
+    let typo = look_up(&edge, &session, "K7QX-M4T0").await;
+    assert_eq!(typo.status, StatusCode::BAD_REQUEST, "{typo:?}");
+    assert_eq!(typo.body["error"]["code"], "invalid_reference");
+    assert_eq!(typo.body["error"]["detail"], "excluded_character");
+
+    let theirs = look_up(&edge, &other_key, &reference).await;
+    assert_eq!(theirs.status, StatusCode::NOT_FOUND, "{theirs:?}");
+    assert_eq!(theirs.body["error"]["code"], "unknown_reference");
+    let request = edge.request(
+        Method::GET,
+        &format!("/api/v1/links/{reference}/events?token={other_key}"),
+    );
+    let theirs = edge.send(request, "GET events as another tenant").await;
+    assert_eq!(theirs.status, StatusCode::NOT_FOUND, "{theirs:?}");
+
+    // A customer page cannot look links up.
+    let anonymous = edge.get(&format!("/api/v1/links/{reference}")).await;
+    assert_eq!(anonymous.status, StatusCode::UNAUTHORIZED, "{anonymous:?}");
+
+    for token in ["AAAAAAAAAAAAAAAAAAAAAA", "nonsense", "%3Cscript%3E"] {
+        let page = open_page(&edge, &format!("{}/v/{token}", edge.base_url), None, "en").await;
+        assert_eq!(page.status, StatusCode::NOT_FOUND, "{token}: {page:?}");
+        assert!(
+            page.body
+                .as_str()
+                .unwrap_or_default()
+                .contains("This link does not work")
+        );
+        assert!(!page.body.as_str().unwrap_or_default().contains("<script>"));
+    }
+    let start = start_link(&edge, "AAAAAAAAAAAAAAAAAAAAAA", None).await;
+    assert_eq!(start.status, StatusCode::NOT_FOUND);
+    assert_eq!(start.body["error"]["code"], "link_unknown");
+    edge.assert_no_secrets(&sim).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn bad_destinations_are_refused_at_the_field_and_nothing_is_sent() {
+    let (sim, edge) = stack().await;
+    let session = agent_session(&edge).await;
+    for (body, code, detail) in [
+        (
+            json!({"channel": "sms", "to": "070-123"}),
+            "invalid_phone_number",
+            Some("too_short"),
+        ),
+        (
+            json!({"channel": "sms", "to": "08-123 456 78"}),
+            "not_a_mobile_number",
+            None,
+        ),
+        (
+            json!({"channel": "email", "to": "anna.example.com"}),
+            "invalid_email",
+            Some("missing_at"),
+        ),
+        (
+            json!({"channel": "fax", "to": PHONE}),
+            "invalid_channel",
+            None,
+        ),
+    ] {
+        let answer = create_link(&edge, &session, body.clone()).await;
+        assert_eq!(answer.status, StatusCode::BAD_REQUEST, "{body}: {answer:?}");
+        assert_eq!(answer.body["error"]["code"], code, "{body}: {answer:?}");
+        assert_eq!(
+            answer.body["error"]["detail"].as_str(),
+            detail,
+            "{answer:?}"
+        );
+        let field = if code == "invalid_channel" {
+            "channel"
+        } else {
+            "to"
+        };
+        assert_eq!(answer.body["error"]["field"], field, "{answer:?}");
+    }
+    // A page without an agent's credential may not send links.
+    let page = edge
+        .request(Method::POST, "/api/v1/links")
+        .header("X-Legit-Tenant", TENANT)
+        .header("Origin", ALLOWED_ORIGIN)
+        .json(&json!({"channel": "sms", "to": PHONE}));
+    let answer = edge.send(page, "POST /api/v1/links as a page").await;
+    assert_eq!(answer.status, StatusCode::FORBIDDEN, "{answer:?}");
+    assert_eq!(answer.body["error"]["code"], "agents_only");
+    assert!(
+        edge.inbox_all().is_empty(),
+        "nothing was sent: {:#?}",
+        edge.inbox_all()
+    );
+    edge.assert_no_secrets(&sim).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn without_providers_links_are_not_configured_and_a_failing_provider_leaves_no_link() {
+    let sim = Sim::start().await;
+    let api_key = new_api_key();
+    let tenants = legit_tests::edge::default_tenants(&api_key, &[]);
+    let bare =
+        Edge::start_with_providers(&sim, api_key.clone(), tenants.clone(), None, false).await;
+    let session = agent_session(&bare).await;
+    let answer = create_link(&bare, &session, json!({"channel": "sms", "to": PHONE})).await;
+    assert_eq!(answer.status, StatusCode::SERVICE_UNAVAILABLE, "{answer:?}");
+    assert_eq!(answer.body["error"]["code"], "links_not_configured");
+    let health = bare.get("/healthz").await;
+    assert_eq!(health.body["links"], json!({"sms": "off", "email": "off"}));
+    drop(bare);
+
+    let mut edge = Edge::start_with(&sim, api_key, tenants, None).await;
+    let session = agent_session(&edge).await;
+    // The providers go away: the message cannot be sent.
+    drop(edge.providers.take());
+    let answer = create_link(&edge, &session, json!({"channel": "email", "to": EMAIL})).await;
+    assert_eq!(answer.status, StatusCode::BAD_GATEWAY, "{answer:?}");
+    assert_eq!(answer.body["error"]["code"], "provider_unavailable");
+    assert!(answer.body.get("reference").is_none());
+    edge.assert_no_secrets(&sim).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_destination_gets_three_links_a_minute_then_429_with_retry_after() {
+    let (sim, edge) = stack().await;
+    let session = agent_session(&edge).await;
+    let health = edge.get("/healthz").await;
+    assert_eq!(health.body["linkRateLimits"], true, "{health:?}");
+    assert_eq!(health.body["links"], json!({"sms": "on", "email": "on"}));
+    for i in 0..3 {
+        let answer = create_link(&edge, &session, json!({"channel": "sms", "to": PHONE})).await;
+        assert_eq!(answer.status, StatusCode::CREATED, "link #{i}: {answer:?}");
+    }
+    // The same number typed another way is the same destination.
+    let refused = create_link(&edge, &session, json!({"channel": "sms", "to": PHONE_E164})).await;
+    assert_eq!(refused.status, StatusCode::TOO_MANY_REQUESTS, "{refused:?}");
+    assert_eq!(refused.body["error"]["code"], "rate_limited");
+    assert_eq!(refused.header("retry-after"), "60");
+    assert_eq!(edge.inbox(PHONE).len(), 3, "the refused link was not sent");
+    // Another destination is not held up by this one.
+    let other = create_link(
+        &edge,
+        &session,
+        json!({"channel": "sms", "to": "076-686 10 04"}),
+    )
+    .await;
+    assert_eq!(other.status, StatusCode::CREATED, "{other:?}");
+    edge.assert_no_secrets(&sim).await;
+}
+
+/// A desktop customer picks "this computer", has no BankID there and switches to the QR code: the same
+/// browser starts over on the same link; the first order ends at BankID and the link follows the new one.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_browser_that_opened_a_link_may_start_over_and_nobody_else_may() {
+    let (sim, edge) = stack().await;
+    let session = agent_session(&edge).await;
+    let created = create_link(&edge, &session, json!({"channel": "email", "to": EMAIL})).await;
+    let reference = created.body["reference"].as_str().unwrap().to_owned();
+    let url = edge.inbox(EMAIL)[0].links[0].clone();
+    let token = token_of(&url);
+
+    let first = start_link(&edge, token, None).await;
+    assert_eq!(first.status, StatusCode::CREATED, "{first:?}");
+    let first_id = first.body["orderId"].as_str().unwrap().to_owned();
+    let cookie = cookie_of(&first);
+    let first_ref = only_order_ref(&sim).await;
+
+    // Without the cookie: used. With it: a new order, the first one cancelled at BankID.
+    let stranger = start_link(&edge, token, None).await;
+    assert_eq!(stranger.status, StatusCode::GONE, "{stranger:?}");
+    let again = start_link(&edge, token, Some(&cookie)).await;
+    assert_eq!(again.status, StatusCode::CREATED, "{again:?}");
+    let second_id = again.body["orderId"].as_str().unwrap().to_owned();
+    assert_ne!(second_id, first_id);
+    let old = sim.order(&first_ref).await;
+    assert_eq!(
+        old["status"], "failed",
+        "the first order ends at BankID: {old}"
+    );
+    let view = look_up(&edge, &session, &reference).await;
+    assert_eq!(view.body["status"], "opened", "{view:?}");
+    assert_eq!(view.body["orderId"], second_id.as_str());
+
+    // The new order completes by QR: scanned on another device, approved.
+    let mut customer = edge
+        .events_with(
+            &second_id,
+            &format!("?token={}", again.body["orderToken"].as_str().unwrap()),
+        )
+        .await;
+    let qr = customer.next_qr().await;
+    let (status, scanned) = sim.scan(&qr).await;
+    assert_eq!(status, StatusCode::OK, "{scanned}");
+    let second_ref = scanned["orderRef"].as_str().expect("orderRef").to_owned();
+    sim.act_ok(&second_ref, "approve", None).await;
+    let done = customer.final_state().await;
+    assert_eq!(done["status"], "complete", "{done}");
+    drop(customer);
+    let deadline = Instant::now() + Duration::from_secs(10);
+    let view = loop {
+        let view = look_up(&edge, &session, &reference).await;
+        if view.body["status"] != "opened" || Instant::now() > deadline {
+            break view;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    };
+    assert_complete(&view.body, &reference);
+    // The new cookie names the new order; starting over once complete is refused.
+    let cookie = cookie_of(&again);
+    let late = start_link(&edge, token, Some(&cookie)).await;
+    assert_eq!(late.status, StatusCode::GONE, "{late:?}");
+    edge.assert_no_secrets(&sim).await;
+}
+
+/// The customer's real browser (headless Chromium, English) on the link page: the widget starts through the
+/// link only when the person chooses, the QR code scans, and coming back to the page without the tab's
+/// storage (the cookie alone) shows the same order's outcome; without the cookie the link is used.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn in_chromium_the_link_page_starts_on_a_click_and_a_return_follows_the_same_order()
+-> Result<(), Box<dyn std::error::Error>> {
+    const WAIT: Duration = Duration::from_secs(20);
+    let (sim, edge) = stack().await;
+    let session = agent_session(&edge).await;
+    let created = create_link(&edge, &session, json!({"channel": "sms", "to": PHONE})).await;
+    let reference = created.body["reference"].as_str().unwrap().to_owned();
+    let url = edge.inbox(PHONE)[0].links[0].clone();
+
+    let browser = Browser::start().await?;
+    browser.set_window_size(320, 800).await?;
+    let began = Instant::now();
+    browser.goto(&url).await?;
+    browser
+        .wait_for_text(
+            ".lead",
+            "Would you like to use BankID on this computer",
+            WAIT,
+        )
+        .await?;
+    browser.screenshot("links-customer-choose-320.png").await?;
+    assert!(
+        sim.orders().await.is_empty(),
+        "opening the page starts nothing"
+    );
+    assert_eq!(
+        look_up(&edge, &session, &reference).await.body["status"],
+        "pending"
+    );
+
+    browser.click_text("button", "Mobile BankID", WAIT).await?;
+    browser.wait_for(".qr svg", WAIT).await?;
+    let view = look_up(&edge, &session, &reference).await;
+    assert_eq!(view.body["status"], "opened", "{view:?}");
+    let order_ref = only_order_ref(&sim).await;
+    let shown = browser
+        .find(".qr")
+        .await?
+        .attr("data-payload")
+        .await?
+        .unwrap_or_default();
+    let (status, scanned) = sim.scan(&shown).await;
+    assert!(status.is_success(), "the shown frame scans: {scanned}");
+    sim.act_ok(&order_ref, "approve", None).await;
+    browser
+        .wait_for_text("[role=status]", "You are identified.", WAIT)
+        .await?;
+    eprintln!(
+        "link page in Chromium: opened to identified in {:.2?}",
+        began.elapsed()
+    );
+    browser.screenshot("links-customer-done-320.png").await?;
+    assert_complete(&look_up(&edge, &session, &reference).await.body, &reference);
+
+    // Back to the page with the tab's storage gone: only the cookie says who this is.
+    browser
+        .client()
+        .execute("sessionStorage.clear(); return true;", vec![])
+        .await?;
+    browser.goto(&url).await?;
+    browser
+        .wait_for_text("[role=status]", "You are identified.", WAIT)
+        .await?;
+    assert_eq!(sim.orders().await.len(), 1, "no second order");
+    // Without the cookie the same page is refused.
+    browser.client().delete_all_cookies().await?;
+    browser.goto(&url).await?;
+    browser
+        .wait_for_text("h1", "This link has already been used", WAIT)
+        .await?;
+    browser.screenshot("links-customer-used-320.png").await?;
+    browser.close().await?;
+    edge.assert_no_secrets(&sim).await;
+    Ok(())
+}
+
+/// The look-up shows the person only as the tenant's disclosure policy allows: here the personal number
+/// masked and no names. The link object holds none of it; it reads the order's disclosed result.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_look_up_discloses_only_what_the_tenant_allows() {
+    let sim = Sim::start().await;
+    let api_key = new_api_key();
+    let mut tenants = legit_tests::edge::default_tenants(&api_key, &[]);
+    tenants[TENANT]["disclosure"] = json!({"personalNumber": "masked", "names": false});
+    let edge = Edge::start_with(&sim, api_key, tenants, None).await;
+    let session = agent_session(&edge).await;
+    let created = create_link(&edge, &session, json!({"channel": "sms", "to": PHONE})).await;
+    let reference = created.body["reference"].as_str().unwrap().to_owned();
+    let url = edge.inbox(PHONE)[0].links[0].clone();
+    let mut live = edge
+        .stream(
+            &format!("/api/v1/links/{reference}/events"),
+            &format!("?token={session}"),
+        )
+        .await;
+    let started = start_link(&edge, token_of(&url), None).await;
+    approve_on_this_device(&sim, started.body["autoStartToken"].as_str().unwrap()).await;
+    let done = live
+        .event_where_within("link", Duration::from_secs(20), "complete", |v| {
+            v["status"] == "complete"
+        })
+        .await;
+    let masked = format!("{}-XXXX", &DEFAULT_PNR[2..8]);
+    assert_eq!(done["user"], json!({"personalNumber": masked}), "{done}");
+    drop(live);
+    let view = look_up(&edge, &session, &reference).await;
+    assert_eq!(
+        view.body["user"],
+        json!({"personalNumber": masked}),
+        "{view:?}"
+    );
+    for answer in edge.captured_bodies() {
+        assert!(
+            !answer.contains(DEFAULT_PNR),
+            "the full number left the edge: {answer}"
+        );
+        assert!(
+            !answer.contains("Ämström"),
+            "a name left the edge: {answer}"
+        );
+    }
+}
