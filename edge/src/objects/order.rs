@@ -501,18 +501,23 @@ impl OrderObject {
             e.error_code.as_deref().unwrap_or("-"),
             e.collects
         );
-        self.audit(&record, now).await;
+        self.audit(&record, now);
         Ok(record)
     }
 
-    /// The audit row of the ended order: its outcome and codes, the order id only as a keyed hash.
-    async fn audit(&self, record: &Record, now: u64) {
+    /// The audit row of the ended order: its outcome and codes, the order id only as a keyed hash. Written
+    /// after the answer goes out, not before: the row is for later, the viewers and the caller are waiting
+    /// now. The object stays alive while the write is pending.
+    fn audit(&self, record: &Record, now: u64) {
         let key = config::session_key(&self.env).unwrap_or_else(|_| SessionKey::derive(b""));
         let hash = key.audit_hash(&record.order.order_id);
         if let Some(entry) =
             AuditEntry::from_final_event(&record.event, &record.order.tenant, hash, now)
         {
-            audit::record(&self.env, &entry).await;
+            let env = self.env.clone();
+            worker::wasm_bindgen_futures::spawn_local(async move {
+                audit::record(&env, &entry).await;
+            });
         }
     }
 
