@@ -93,6 +93,15 @@ pub struct Browser {
 impl Browser {
     /// Starts chromedriver and a Chromium session with a `1280×900` window.
     pub async fn start() -> Result<Browser, BrowserError> {
+        Browser::start_with(None).await
+    }
+
+    /// The same as a phone's browser: Chromium presenting `user_agent`, touch events on.
+    pub async fn start_as(user_agent: &str) -> Result<Browser, BrowserError> {
+        Browser::start_with(Some(user_agent)).await
+    }
+
+    async fn start_with(user_agent: Option<&str>) -> Result<Browser, BrowserError> {
         for binary in [CHROMIUM, CHROMEDRIVER] {
             if !Path::new(binary).is_file() {
                 return Err(BrowserError::Missing(binary));
@@ -102,6 +111,10 @@ impl Browser {
         let mut args: Vec<String> = CHROMIUM_FLAGS.iter().map(|f| (*f).to_owned()).collect();
         args.push(format!("--user-data-dir={}", driver.profile().display()));
         args.push(format!("--window-size={},{}", WINDOW.0, WINDOW.1));
+        if let Some(agent) = user_agent {
+            args.push(format!("--user-agent={agent}"));
+            args.push("--touch-events=enabled".into());
+        }
         let mut capabilities = Map::new();
         capabilities.insert("browserName".into(), json!("chrome"));
         capabilities.insert(

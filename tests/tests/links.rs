@@ -734,6 +734,97 @@ async fn in_chromium_the_link_page_starts_on_a_click_and_a_return_follows_the_sa
     Ok(())
 }
 
+/// The whole SMS flow as its two people see it, each in a real Chromium: the agent sends the link from the
+/// widget a softphone opened with the caller's number; the customer's phone (a phone's user agent) opens the
+/// text's link and starts BankID on the same device; the simulator approves; the agent's widget follows the
+/// link live, with no button pressed, from sent to opened to identified with the name intact.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn in_chromium_the_agents_widget_follows_a_sent_link_live_to_the_identified_customer()
+-> Result<(), Box<dyn std::error::Error>> {
+    const WAIT: Duration = Duration::from_secs(20);
+    let status = "#legit-panel-link [role=status]";
+    let (sim, edge) = stack().await;
+    let session = agent_session(&edge).await;
+    let agent = Browser::start().await?;
+    agent.set_window_size(320, 800).await?;
+    agent
+        .goto(&edge.url(&format!(
+            "/embed?tenant={TENANT}&mode=agent&lang=en&session={session}&mobnr=070-123%2045%2067"
+        )))
+        .await?;
+    agent
+        .wait_for_text("#legit-to-note", &format!("Sent as {PHONE_E164}"), WAIT)
+        .await?;
+    let began = Instant::now();
+    agent
+        .click("#legit-panel-link button[type=submit]", WAIT)
+        .await?;
+    agent
+        .wait_for_text(status, "The link has been sent", WAIT)
+        .await?;
+    let reference = agent.text(&format!("{status} .reference .mono")).await?;
+    assert_eq!(
+        look_up(&edge, &session, &reference).await.body["status"],
+        "pending"
+    );
+    let inbox = edge.inbox(PHONE_E164);
+    assert_eq!(inbox.len(), 1, "exactly one text: {inbox:#?}");
+    assert_eq!(inbox[0].links.len(), 1, "with one link: {inbox:#?}");
+    let url = inbox[0].links[0].clone();
+    agent.screenshot("links-agent-sent-320.png").await?;
+
+    let phone = Browser::start_as(MOBILE_UA).await?;
+    phone.set_window_size(390, 844).await?;
+    phone.goto(&url).await?;
+    phone
+        .click_text("button", "BankID on this device", WAIT)
+        .await?;
+    // A phone opens the app only from a tap: the button is there at once, carrying the order's token.
+    let launch = phone.wait_for(".launch-slot a", WAIT).await?;
+    let href = launch.attr("href").await?.unwrap_or_default();
+    assert!(
+        href.starts_with("https://app.bankid.com/?autostarttoken="),
+        "{href}"
+    );
+    let token = href
+        .split("autostarttoken=")
+        .nth(1)
+        .and_then(|t| t.split('&').next())
+        .unwrap_or_default()
+        .to_owned();
+    agent
+        .wait_for_text(status, "The customer has opened the link", WAIT)
+        .await?;
+    approve_on_this_device(&sim, &token).await;
+    let seen = agent
+        .wait_for_text(status, "The customer is identified", WAIT)
+        .await?;
+    eprintln!(
+        "SMS link in Chromium: sent to identified on the agent's screen in {:.2?}",
+        began.elapsed()
+    );
+    assert!(seen.contains(&reference), "{seen}");
+    let card = agent.text(&format!("{status} .result")).await?;
+    assert!(card.contains(DEFAULT_NAME), "{card}");
+    assert!(
+        agent
+            .find_all("#legit-panel-link .actions button")
+            .await?
+            .len()
+            == 1,
+        "only \"Send another\": nothing to press to see the outcome"
+    );
+    agent.screenshot("links-agent-identified-320.png").await?;
+    phone
+        .wait_for_text("[role=status]", "You are identified.", WAIT)
+        .await?;
+    assert_complete(&look_up(&edge, &session, &reference).await.body, &reference);
+    phone.close().await?;
+    agent.close().await?;
+    edge.assert_no_secrets(&sim).await;
+    Ok(())
+}
+
 /// The look-up shows the person only as the tenant's disclosure policy allows: here the personal number
 /// masked and no names. The link object holds none of it; it reads the order's disclosed result.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -138,6 +138,11 @@ impl LinkView {
             }),
         })
     }
+
+    /// Nothing more will happen to the link (`legit_core::link::LinkStatus::is_final`).
+    pub fn is_final(&self) -> bool {
+        matches!(self.status.as_str(), "complete" | "failed" | "expired")
+    }
 }
 
 /// `GET /api/v1/ivr/calls/{callId}` (`legit_core::ivr::CallOrder`): the order the IVR started for a call.
@@ -233,6 +238,17 @@ impl Api {
         CallFound::parse(&text).ok_or(ApiError::unexpected(None))
     }
 
+    /// The URL of a link's live stream; `EventSource` sends no headers, so the agent's session rides as
+    /// `?token=`.
+    pub fn link_events_url(&self, reference: &str) -> String {
+        let mut url = format!("{}/api/v1/links/{reference}/events", self.base);
+        if let Some(session) = &self.session {
+            url.push_str("?token=");
+            url.push_str(&String::from(js_sys::encode_uri_component(session)));
+        }
+        url
+    }
+
     /// The URL of an order's live stream.
     pub fn events_url(&self, order: &Order) -> String {
         let mut url = format!("{}/api/v1/orders/{}/events", self.base, order.id);
@@ -307,6 +323,8 @@ pub enum StreamEvent {
     Opened,
     State(String),
     Qr(String),
+    /// A verification link's view (`GET /api/v1/links/{reference}/events`).
+    Link(String),
     Lost,
 }
 
@@ -315,7 +333,7 @@ impl Stream {
         let source = web_sys::EventSource::new(url).ok()?;
         let handler = std::rc::Rc::new(std::cell::RefCell::new(move |e: StreamEvent| on_event(e)));
         let mut listeners = Vec::new();
-        for name in ["open", "state", "qr", "error"] {
+        for name in ["open", "state", "qr", "link", "error"] {
             let handler = handler.clone();
             let listener = Closure::<dyn FnMut(web_sys::Event)>::new(move |e: web_sys::Event| {
                 let data = || {
@@ -327,6 +345,7 @@ impl Stream {
                     "open" => StreamEvent::Opened,
                     "state" => StreamEvent::State(data()),
                     "qr" => StreamEvent::Qr(data()),
+                    "link" => StreamEvent::Link(data()),
                     _ => StreamEvent::Lost,
                 };
                 if let Ok(mut h) = handler.try_borrow_mut() {

@@ -233,7 +233,6 @@ catalogue! {
         "BankID does not open? Open this page in your usual browser, or use BankID on another device.",
         "Åpnes ikke BankID? Åpne siden i den vanlige nettleseren din, eller bruk BankID på en annen enhet.",
     ],
-    #[cfg(feature = "customer")]
     Reconnecting => ["Anslutningen bröts. Ansluter igen …", "Connection lost. Reconnecting …", "Forbindelsen ble brutt. Kobler til igjen …"],
     Unreachable => [
         "Tjänsten går inte att nå just nu. Kontrollera anslutningen och försök igen.",

@@ -14,6 +14,8 @@ pub mod host;
 pub mod i18n;
 pub mod json;
 pub mod launch;
+#[cfg(feature = "agent")]
+pub mod link_follow;
 pub mod order;
 
 use leptos::prelude::*;

@@ -146,6 +146,7 @@ impl Runner {
                     None => return,
                 },
                 StreamEvent::Lost => Input::StreamLost,
+                StreamEvent::Link(_) => return,
             };
             // Out of the EventSource callback: the machine may close this very stream.
             spawn_local(async move { this.send(input) });

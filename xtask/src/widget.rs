@@ -23,7 +23,7 @@ pub const AIM_GZIP: u64 = 70_000;
 /// this widget's shell), so until they fit, this ceiling (today's sizes plus a margin) catches regressions and
 /// the report prints how far each page is from the budget. Lower it as the widget shrinks; the goal is
 /// `BUDGET_GZIP`.
-pub const CEILING_GZIP: u64 = 165_000;
+pub const CEILING_GZIP: u64 = 162_000;
 
 /// `widget/static/<file>` → `widget/dist/<path>`.
 const STATIC_FILES: &[(&str, &str)] = &[

@@ -2,11 +2,12 @@ use legit_core::{Email, PhoneNumber};
 use leptos::prelude::*;
 use leptos::task::spawn_local;
 
-use crate::api::{CreateLink, LinkCreated, LinkView};
+use crate::api::{CreateLink, Stream};
 use crate::app::Ctx;
 use crate::components::link_status::LinkStatus;
 use crate::components::lookup::error_text;
 use crate::i18n::{Lang, Text};
+use crate::link_follow::{Following, follow};
 
 /// How the link travels.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -55,14 +56,14 @@ pub fn link_locale(lang: Lang) -> Option<&'static str> {
 enum Stage {
     Editing,
     Sending,
-    Sent(LinkCreated),
-    Checked(Box<LinkView>),
+    /// Sent: the link is followed live (its state is in the `following` signal).
+    Sent,
     Failed(Text),
 }
 
 /// The agent sends the caller a verification link by text message or e-mail: the number prefilled from
 /// `?mobnr=` and shown as it will be used, a switch to e-mail, then the reference number and the link's
-/// status. Needs the links API (issue #6); until the edge has it, it says so and never pretends.
+/// status followed live until the customer is identified, the order fails or the link expires.
 #[component]
 pub fn SendLink(
     /// The instance's context.
@@ -73,6 +74,11 @@ pub fn SendLink(
     let email = RwSignal::new(String::new());
     let touched = RwSignal::new(false);
     let stage = RwSignal::new_local(Stage::Editing);
+    let following = RwSignal::new_local(None::<Following>);
+    let stream = StoredValue::new_local(None::<Stream>);
+    on_cleanup(move || {
+        stream.try_set_value(None);
+    });
     let value = move || match channel.get() {
         Channel::Sms => phone,
         Channel::Email => email,
@@ -98,22 +104,25 @@ pub fn SendLink(
         stage.set(Stage::Sending);
         let api = ctx.api.get_value();
         spawn_local(async move {
-            let next = match api.create_link(&request).await {
-                Ok(created) => Stage::Sent(created),
-                Err(e) => Stage::Failed(error_text(&e)),
-            };
-            stage.try_set(next);
+            match api.create_link(&request).await {
+                Ok(created) => {
+                    following.try_set(Some(Following::new(created.reference, created.expires_at)));
+                    stage.try_set(Stage::Sent);
+                    follow(ctx, following, stream);
+                }
+                Err(e) => {
+                    stage.try_set(Stage::Failed(error_text(&e)));
+                }
+            }
         });
     };
-    let fetch_status = move |reference: String| {
-        let api = ctx.api.get_value();
-        spawn_local(async move {
-            let next = match api.link(&reference).await {
-                Ok(view) => Stage::Checked(Box::new(view)),
-                Err(e) => Stage::Failed(error_text(&e)),
-            };
-            stage.try_set(next);
+    let follow_again = move |_| {
+        following.update(|f| {
+            if let Some(f) = f {
+                f.retry();
+            }
         });
+        follow(ctx, following, stream);
     };
 
     let channel_radio = move |c: Channel, label: Text| {
@@ -179,46 +188,60 @@ pub fn SendLink(
     };
 
     let again = move |_| {
+        stream.set_value(None);
+        following.set(None);
         stage.set(Stage::Editing);
         touched.set(false);
     };
+    // One live region that stays in the page while the link is followed, so each change is announced.
+    let live = move || {
+        following.with(|f| {
+            let f = f.as_ref()?;
+            // Until the customer opens it, the agent's news is that it went out.
+            let status = match &f.view {
+                Some(link) if link.status != "pending" => {
+                    view! { <LinkStatus ctx=ctx link=link.clone() /> }.into_any()
+                }
+                _ => view! {
+                    <p class="status-line done">{ctx.tr(Text::LinkSent)}</p>
+                    <p class="reference">
+                        {ctx.tr(Text::Reference)} ": " <span class="mono big">{f.reference.clone()}</span>
+                    </p>
+                    <p class="hint">{ctx.tr(Text::LinkWaiting)}</p>
+                }
+                .into_any(),
+            };
+            let pending = !f.is_final();
+            let expiry = f.expires_at.clone().filter(|_| pending).map(|at| {
+                view! { <p class="hint">{ctx.tr(Text::ValidUntil)} " " {local_time(&at)}</p> }
+            });
+            let connection = if f.gave_up {
+                Some(view! { <p class="notice error">{ctx.tr(Text::Unreachable)}</p> }.into_any())
+            } else if f.lost > 0 && pending {
+                Some(view! { <p class="hint">{ctx.tr(Text::Reconnecting)}</p> }.into_any())
+            } else {
+                None
+            };
+            Some(view! { {status} {expiry} {connection} })
+        })
+    };
+    let gave_up = move || following.with(|f| f.as_ref().is_some_and(|f| f.gave_up));
     view! {
         <div class="panel send-link">
             {move || match stage.get() {
                 Stage::Editing | Stage::Sending => form().into_any(),
-                Stage::Sent(created) => {
-                    let reference = created.reference.clone();
-                    view! {
-                        <p class="status-line done">{ctx.tr(Text::LinkSent)}</p>
-                        <p class="reference">
-                            {ctx.tr(Text::Reference)} ": " <span class="mono big">{created.reference}</span>
-                        </p>
-                        {created.expires_at.map(|at| view! {
-                            <p class="hint">{ctx.tr(Text::ValidUntil)} " " {local_time(&at)}</p>
+                Stage::Sent => view! {
+                    <div role="status" aria-live="polite">{live}</div>
+                    <div class="actions">
+                        {move || gave_up().then(|| view! {
+                            <button type="button" class="btn primary" on:click=follow_again>
+                                {ctx.tr(Text::FetchStatus)}
+                            </button>
                         })}
-                        <p class="hint">{ctx.tr(Text::LinkWaiting)}</p>
-                        <div class="actions">
-                            <button type="button" class="btn primary" on:click=move |_| fetch_status(reference.clone())>
-                                {ctx.tr(Text::FetchStatus)}
-                            </button>
-                            <button type="button" class="btn secondary" on:click=again>{ctx.tr(Text::SendAnother)}</button>
-                        </div>
-                    }
-                    .into_any()
+                        <button type="button" class="btn secondary" on:click=again>{ctx.tr(Text::SendAnother)}</button>
+                    </div>
                 }
-                Stage::Checked(link) => {
-                    let reference = link.reference.clone();
-                    view! {
-                        <LinkStatus ctx=ctx link=*link />
-                        <div class="actions">
-                            <button type="button" class="btn primary" on:click=move |_| fetch_status(reference.clone())>
-                                {ctx.tr(Text::FetchStatus)}
-                            </button>
-                            <button type="button" class="btn secondary" on:click=again>{ctx.tr(Text::SendAnother)}</button>
-                        </div>
-                    }
-                    .into_any()
-                }
+                .into_any(),
                 Stage::Failed(text) => view! {
                     <p class="notice error" role="alert">{ctx.tr(text)}</p>
                     <div class="actions">
