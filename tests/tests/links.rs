@@ -825,6 +825,83 @@ async fn in_chromium_the_agents_widget_follows_a_sent_link_live_to_the_identifie
     Ok(())
 }
 
+/// The same with e-mail and a computer: the agent switches the widget to e-mail and types the address, the
+/// customer opens the mail's link in a desktop Chromium and scans the animated QR code; the agent's widget
+/// follows it to the identified customer.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn in_chromium_an_e_mailed_link_scanned_on_a_computer_reaches_the_agents_widget()
+-> Result<(), Box<dyn std::error::Error>> {
+    const WAIT: Duration = Duration::from_secs(20);
+    let status = "#legit-panel-link [role=status]";
+    let (sim, edge) = stack().await;
+    let session = agent_session(&edge).await;
+    let agent = Browser::start().await?;
+    agent.set_window_size(320, 800).await?;
+    agent
+        .goto(&edge.url(&format!(
+            "/embed?tenant={TENANT}&mode=agent&lang=en&session={session}"
+        )))
+        .await?;
+    agent.click("#legit-tab-link", WAIT).await?;
+    agent
+        .click_text("#legit-panel-link label", "E-mail", WAIT)
+        .await?;
+    agent.fill("#legit-to", &format!(" {EMAIL} ")).await?;
+    agent
+        .wait_for_text("#legit-to-note", &format!("Sent as {EMAIL}"), WAIT)
+        .await?;
+    let began = Instant::now();
+    agent
+        .click("#legit-panel-link button[type=submit]", WAIT)
+        .await?;
+    agent
+        .wait_for_text(status, "The link has been sent", WAIT)
+        .await?;
+    let reference = agent.text(&format!("{status} .reference .mono")).await?;
+    assert!(edge.inbox(PHONE_E164).is_empty(), "no text message");
+    let inbox = edge.inbox(EMAIL);
+    assert_eq!(inbox.len(), 1, "exactly one e-mail: {inbox:#?}");
+    assert_eq!(inbox[0].links.len(), 1, "with one link: {inbox:#?}");
+    let url = inbox[0].links[0].clone();
+
+    let computer = Browser::start().await?;
+    computer.set_window_size(1024, 768).await?;
+    computer.goto(&url).await?;
+    computer.click_text("button", "Mobile BankID", WAIT).await?;
+    computer.wait_for(".qr svg", WAIT).await?;
+    agent
+        .wait_for_text(status, "The customer has opened the link", WAIT)
+        .await?;
+    let order_ref = only_order_ref(&sim).await;
+    let shown = computer
+        .find(".qr")
+        .await?
+        .attr("data-payload")
+        .await?
+        .unwrap_or_default();
+    let (scan, scanned) = sim.scan(&shown).await;
+    assert!(scan.is_success(), "the shown frame scans: {scanned}");
+    sim.act_ok(&order_ref, "approve", None).await;
+    let seen = agent
+        .wait_for_text(status, "The customer is identified", WAIT)
+        .await?;
+    eprintln!(
+        "e-mail link in Chromium (QR): sent to identified on the agent's screen in {:.2?}",
+        began.elapsed()
+    );
+    assert!(seen.contains(&reference), "{seen}");
+    let card = agent.text(&format!("{status} .result")).await?;
+    assert!(card.contains(DEFAULT_NAME), "{card}");
+    computer
+        .wait_for_text("[role=status]", "You are identified.", WAIT)
+        .await?;
+    assert_complete(&look_up(&edge, &session, &reference).await.body, &reference);
+    computer.close().await?;
+    agent.close().await?;
+    edge.assert_no_secrets(&sim).await;
+    Ok(())
+}
+
 /// The look-up shows the person only as the tenant's disclosure policy allows: here the personal number
 /// masked and no names. The link object holds none of it; it reads the order's disclosed result.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
