@@ -33,7 +33,7 @@ tasks:
             build the widget and the edge Worker, cargo test, the widget's wasm tests in
             headless Chromium; stops at the first failure; prints how long each step took.
   bench     Measure the figures the budgets name (simulator latency per call, relay overhead,
-            collects per order by viewers, 1,000 concurrent orders, sizes) side by
+            collects per order by viewers, 1,000 concurrent orders, first paint, sizes) side by
             side in one run; prints a table and writes target/bench.md.
   help      Print this text.
 ";
