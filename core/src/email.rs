@@ -59,8 +59,8 @@ fn lowercase_domain(domain: &str) -> String {
         .collect()
 }
 
-/// A plausible email address: trimmed, domain lowercased (see [`lowercase_domain`]), local part kept exactly as typed (it is
-/// case-sensitive in principle, and some systems still treat it so).
+/// A plausible email address: trimmed, domain lowercased (ASCII and Latin-1 letters), local part kept exactly
+/// as typed (it is case-sensitive in principle, and some systems still treat it so).
 ///
 /// Invariant: exactly one `@`, and both sides pass the rules of [`Email::parse`].
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]

@@ -138,6 +138,14 @@ pub fn follow(
             }
         });
     });
+    if opened.is_none() {
+        // The browser refused to open it (it only does for a malformed URL): say so rather than wait forever.
+        state.try_update(|s| {
+            if let Some(f) = s.as_mut().filter(|f| f.reference == reference) {
+                f.gave_up = true;
+            }
+        });
+    }
     stream.try_set_value(opened);
 }
 
