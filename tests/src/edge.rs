@@ -560,6 +560,19 @@ impl Edge {
         self.output.lock().unwrap().clone()
     }
 
+    /// The launcher's output once it contains `needle`, or as it stands after `timeout`. A line the Worker
+    /// logs travels workerd → node → pipe → reader thread, so it can arrive after the answer it belongs to.
+    pub async fn output_once_it_has(&self, needle: &str, timeout: Duration) -> String {
+        let deadline = Instant::now() + timeout;
+        loop {
+            let output = self.launcher_output();
+            if output.contains(needle) || Instant::now() >= deadline {
+                return output;
+            }
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+    }
+
     /// Asserts that nothing the edge answered, and nothing it printed, carries a secret: the word
     /// `qrStartSecret`, any BankID `orderRef` the simulator knows, the RP private key or the result-token signing
     /// key. What it printed must

@@ -188,7 +188,9 @@ async fn without_a_usable_signing_key_the_edge_says_so_and_completes_without_a_t
     let (_, done) = complete_an_auth_order(&sim, &edge).await;
     assert_eq!(done["user"]["personalNumber"], DEFAULT_PNR, "{done}");
     assert!(done.get("resultToken").is_none(), "{done}");
-    let output = edge.launcher_output();
+    let output = edge
+        .output_once_it_has("completed without a result token", Duration::from_secs(5))
+        .await;
     assert!(
         output.contains("completed without a result token"),
         "the missing token must be logged:\n{output}"

@@ -22,6 +22,11 @@ const EMAIL: &str = "åsa.lindé@example.se";
 const MOBILE_UA: &str = "Mozilla/5.0 (iPhone; CPU iPhone OS 18_0 like Mac OS X) AppleWebKit/605.1.15 \
                          (KHTML, like Gecko) Version/18.0 Mobile/15E148 Safari/604.1";
 
+/// How long a browser step may take.
+const WAIT: Duration = Duration::from_secs(20);
+/// The live region of the agent widget's link panel.
+const LINK_STATUS: &str = "#legit-panel-link [role=status]";
+
 async fn stack() -> (Sim, Edge) {
     let sim = Sim::start().await;
     let edge = Edge::start(&sim).await;
@@ -660,7 +665,6 @@ async fn the_browser_that_opened_a_link_may_start_over_and_nobody_else_may() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn in_chromium_the_link_page_starts_on_a_click_and_a_return_follows_the_same_order()
 -> Result<(), Box<dyn std::error::Error>> {
-    const WAIT: Duration = Duration::from_secs(20);
     let (sim, edge) = stack().await;
     let session = agent_session(&edge).await;
     let created = create_link(&edge, &session, json!({"channel": "sms", "to": PHONE})).await;
@@ -734,6 +738,56 @@ async fn in_chromium_the_link_page_starts_on_a_click_and_a_return_follows_the_sa
     Ok(())
 }
 
+/// The agent's widget at a softphone pane's 320 px, on the default tenant's `/embed` with an agent session and
+/// `extra` query parameters.
+async fn agent_widget(
+    edge: &Edge,
+    session: &str,
+    extra: &str,
+) -> Result<Browser, Box<dyn std::error::Error>> {
+    let agent = Browser::start().await?;
+    agent.set_window_size(320, 800).await?;
+    agent
+        .goto(&edge.url(&format!(
+            "/embed?tenant={TENANT}&mode=agent&lang=en&session={session}{extra}"
+        )))
+        .await?;
+    Ok(agent)
+}
+
+/// Presses "Send link" in the agent's widget and returns the reference number it shows once sent.
+async fn send_from_widget(agent: &Browser) -> Result<String, Box<dyn std::error::Error>> {
+    agent
+        .click("#legit-panel-link button[type=submit]", WAIT)
+        .await?;
+    agent
+        .wait_for_text(LINK_STATUS, "The link has been sent", WAIT)
+        .await?;
+    Ok(agent
+        .text(&format!("{LINK_STATUS} .reference .mono"))
+        .await?)
+}
+
+/// Waits, pressing nothing, until the agent's widget shows the link's customer identified; returns what it
+/// shows.
+async fn widget_shows_identified(agent: &Browser) -> Result<String, Box<dyn std::error::Error>> {
+    Ok(agent
+        .wait_for_text(LINK_STATUS, "The customer is identified", WAIT)
+        .await?)
+}
+
+/// The identified view names the link and carries the result card with the name intact.
+async fn assert_widget_identified(
+    agent: &Browser,
+    seen: &str,
+    reference: &str,
+) -> Result<(), Box<dyn std::error::Error>> {
+    assert!(seen.contains(reference), "{seen}");
+    let card = agent.text(&format!("{LINK_STATUS} .result")).await?;
+    assert!(card.contains(DEFAULT_NAME), "{card}");
+    Ok(())
+}
+
 /// The whole SMS flow as its two people see it, each in a real Chromium: the agent sends the link from the
 /// widget a softphone opened with the caller's number; the customer's phone (a phone's user agent) opens the
 /// text's link and starts BankID on the same device; the simulator approves; the agent's widget follows the
@@ -741,28 +795,14 @@ async fn in_chromium_the_link_page_starts_on_a_click_and_a_return_follows_the_sa
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn in_chromium_the_agents_widget_follows_a_sent_link_live_to_the_identified_customer()
 -> Result<(), Box<dyn std::error::Error>> {
-    const WAIT: Duration = Duration::from_secs(20);
-    let status = "#legit-panel-link [role=status]";
     let (sim, edge) = stack().await;
     let session = agent_session(&edge).await;
-    let agent = Browser::start().await?;
-    agent.set_window_size(320, 800).await?;
-    agent
-        .goto(&edge.url(&format!(
-            "/embed?tenant={TENANT}&mode=agent&lang=en&session={session}&mobnr=070-123%2045%2067"
-        )))
-        .await?;
+    let agent = agent_widget(&edge, &session, "&mobnr=070-123%2045%2067").await?;
     agent
         .wait_for_text("#legit-to-note", &format!("Sent as {PHONE_E164}"), WAIT)
         .await?;
     let began = Instant::now();
-    agent
-        .click("#legit-panel-link button[type=submit]", WAIT)
-        .await?;
-    agent
-        .wait_for_text(status, "The link has been sent", WAIT)
-        .await?;
-    let reference = agent.text(&format!("{status} .reference .mono")).await?;
+    let reference = send_from_widget(&agent).await?;
     assert_eq!(
         look_up(&edge, &session, &reference).await.body["status"],
         "pending"
@@ -793,19 +833,15 @@ async fn in_chromium_the_agents_widget_follows_a_sent_link_live_to_the_identifie
         .unwrap_or_default()
         .to_owned();
     agent
-        .wait_for_text(status, "The customer has opened the link", WAIT)
+        .wait_for_text(LINK_STATUS, "The customer has opened the link", WAIT)
         .await?;
     approve_on_this_device(&sim, &token).await;
-    let seen = agent
-        .wait_for_text(status, "The customer is identified", WAIT)
-        .await?;
+    let seen = widget_shows_identified(&agent).await?;
     eprintln!(
         "SMS link in Chromium: sent to identified on the agent's screen in {:.2?}",
         began.elapsed()
     );
-    assert!(seen.contains(&reference), "{seen}");
-    let card = agent.text(&format!("{status} .result")).await?;
-    assert!(card.contains(DEFAULT_NAME), "{card}");
+    assert_widget_identified(&agent, &seen, &reference).await?;
     assert!(
         agent
             .find_all("#legit-panel-link .actions button")
@@ -831,17 +867,9 @@ async fn in_chromium_the_agents_widget_follows_a_sent_link_live_to_the_identifie
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn in_chromium_an_e_mailed_link_scanned_on_a_computer_reaches_the_agents_widget()
 -> Result<(), Box<dyn std::error::Error>> {
-    const WAIT: Duration = Duration::from_secs(20);
-    let status = "#legit-panel-link [role=status]";
     let (sim, edge) = stack().await;
     let session = agent_session(&edge).await;
-    let agent = Browser::start().await?;
-    agent.set_window_size(320, 800).await?;
-    agent
-        .goto(&edge.url(&format!(
-            "/embed?tenant={TENANT}&mode=agent&lang=en&session={session}"
-        )))
-        .await?;
+    let agent = agent_widget(&edge, &session, "").await?;
     agent.click("#legit-tab-link", WAIT).await?;
     agent
         .click_text("#legit-panel-link label", "E-mail", WAIT)
@@ -851,13 +879,7 @@ async fn in_chromium_an_e_mailed_link_scanned_on_a_computer_reaches_the_agents_w
         .wait_for_text("#legit-to-note", &format!("Sent as {EMAIL}"), WAIT)
         .await?;
     let began = Instant::now();
-    agent
-        .click("#legit-panel-link button[type=submit]", WAIT)
-        .await?;
-    agent
-        .wait_for_text(status, "The link has been sent", WAIT)
-        .await?;
-    let reference = agent.text(&format!("{status} .reference .mono")).await?;
+    let reference = send_from_widget(&agent).await?;
     assert!(edge.inbox(PHONE_E164).is_empty(), "no text message");
     let inbox = edge.inbox(EMAIL);
     assert_eq!(inbox.len(), 1, "exactly one e-mail: {inbox:#?}");
@@ -870,7 +892,7 @@ async fn in_chromium_an_e_mailed_link_scanned_on_a_computer_reaches_the_agents_w
     computer.click_text("button", "Mobile BankID", WAIT).await?;
     computer.wait_for(".qr svg", WAIT).await?;
     agent
-        .wait_for_text(status, "The customer has opened the link", WAIT)
+        .wait_for_text(LINK_STATUS, "The customer has opened the link", WAIT)
         .await?;
     let order_ref = only_order_ref(&sim).await;
     let shown = computer
@@ -882,16 +904,12 @@ async fn in_chromium_an_e_mailed_link_scanned_on_a_computer_reaches_the_agents_w
     let (scan, scanned) = sim.scan(&shown).await;
     assert!(scan.is_success(), "the shown frame scans: {scanned}");
     sim.act_ok(&order_ref, "approve", None).await;
-    let seen = agent
-        .wait_for_text(status, "The customer is identified", WAIT)
-        .await?;
+    let seen = widget_shows_identified(&agent).await?;
     eprintln!(
         "e-mail link in Chromium (QR): sent to identified on the agent's screen in {:.2?}",
         began.elapsed()
     );
-    assert!(seen.contains(&reference), "{seen}");
-    let card = agent.text(&format!("{status} .result")).await?;
-    assert!(card.contains(DEFAULT_NAME), "{card}");
+    assert_widget_identified(&agent, &seen, &reference).await?;
     computer
         .wait_for_text("[role=status]", "You are identified.", WAIT)
         .await?;

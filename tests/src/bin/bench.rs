@@ -418,16 +418,11 @@ async fn first_paint(sim: &Sim) -> String {
         return [fcp.startTime, Math.max(...files.map(e => e.responseEnd))];
     ";
     let edge = Edge::start(sim).await;
-    let session = {
-        let request = edge
-            .request(reqwest::Method::POST, "/api/v1/sessions")
-            .bearer_auth(&edge.api_key);
-        let answer = edge.send(request, "POST /api/v1/sessions").await;
-        answer.body["session"]
-            .as_str()
-            .unwrap_or_default()
-            .to_owned()
-    };
+    let answer = edge.post_as_agent("/api/v1/sessions", &json!({})).await;
+    let session = answer.body["session"]
+        .as_str()
+        .unwrap_or_default()
+        .to_owned();
     let browser = match legit_tests::browser::Browser::start().await {
         Ok(browser) => browser,
         Err(e) => return format!("Chromium did not start ({e}); run `cargo xtask install`.\n"),
