@@ -17,6 +17,7 @@ pub mod personal_number;
 pub mod phone;
 pub mod provider;
 pub mod qr;
+pub mod qr_symbol;
 pub mod retry;
 pub mod rfa;
 pub mod session;

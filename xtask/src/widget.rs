@@ -1,8 +1,9 @@
 //! Building the widget: for each mode (`customer`, `agent`, a cargo feature each) `cargo build` for wasm32 in
-//! the `wasm-release` profile, `wasm-bindgen --target web` and `wasm-opt -Oz`; then the hand-written files from
-//! `widget/static/`. Everything lands in `widget/dist/`, laid out as the edge serves it: `embed.html` (at
-//! `/embed`), `legit.js` (at `/legit.js`) and `widget/*` (at `/widget/*`). A page loads one mode's wasm and
-//! glue, the loader and the CSS: that is what the budget (DESIGN.md §8) counts, printed per mode, raw and gzip.
+//! the `wasm-release` profile, `wasm-bindgen --target web`, `wasm-opt -Oz` and esbuild's minifier on the glue;
+//! then the hand-written files from `widget/static/` (JavaScript and CSS minified the same way). Everything
+//! lands in `widget/dist/`, laid out as the edge serves it: `embed.html` (at `/embed`), `legit.js` (at
+//! `/legit.js`) and `widget/*` (at `/widget/*`). A page loads one mode's wasm and glue, the loader and the CSS:
+//! that is what the budget (DESIGN.md §8) counts, printed per mode, raw and gzip.
 
 use std::fs;
 use std::path::{Path, PathBuf};
@@ -19,11 +20,11 @@ pub const DIST_DIR: &str = "widget/dist";
 pub const BUDGET_GZIP: u64 = 100_000;
 /// …and what we aim for.
 pub const AIM_GZIP: u64 = 70_000;
-/// What the build refuses today: the pages are over [`BUDGET_GZIP`] (Leptos' own floor is about 69 KB gzip for
-/// this widget's shell), so until they fit, this ceiling (today's sizes plus a margin) catches regressions and
-/// the report prints how far each page is from the budget. Lower it as the widget shrinks; the goal is
-/// `BUDGET_GZIP`.
-pub const CEILING_GZIP: u64 = 162_000;
+/// What the build refuses today: the pages are over [`BUDGET_GZIP`] (the widget's shell without any flow, Leptos
+/// and the catalogue, is about 74 KB gzip), so until they fit, this ceiling (today's sizes plus a margin)
+/// catches regressions and the report prints how far each page is from the budget. Lower it as the widget
+/// shrinks; the goal is `BUDGET_GZIP`.
+pub const CEILING_GZIP: u64 = 158_000;
 
 /// `widget/static/<file>` → `widget/dist/<path>`.
 const STATIC_FILES: &[(&str, &str)] = &[
@@ -50,12 +51,10 @@ pub fn build() -> Result {
     let started = Instant::now();
     let root = util::project_root();
     let wasm_bindgen = install::tool_path("wasm-bindgen")?;
-    let wasm_opt = root
-        .join(LOCAL_DIR)
-        .join("node_modules")
-        .join(".bin")
-        .join("wasm-opt");
-    for tool in [&wasm_bindgen, &wasm_opt] {
+    let node_bin = root.join(LOCAL_DIR).join("node_modules").join(".bin");
+    let wasm_opt = node_bin.join("wasm-opt");
+    let esbuild = node_bin.join("esbuild");
+    for tool in [&wasm_bindgen, &wasm_opt, &esbuild] {
         if !is_executable(tool) {
             return Err(format!(
                 "{} is missing: run `cargo xtask install`",
@@ -110,13 +109,18 @@ pub fn build() -> Result {
                 .arg("-o")
                 .arg(&bindgen_wasm),
         )?;
+        let glue = out.join(format!("{out_name}.js"));
+        minify(&esbuild, &glue, &glue)?;
     }
 
     for (from, to) in STATIC_FILES {
-        let from = root.join("widget/static").join(from);
-        let to = dist.join(to);
-        fs::copy(&from, &to)
-            .map_err(|e| format!("cannot copy {} to {}: {e}", from.display(), to.display()))?;
+        let (from, to) = (root.join("widget/static").join(from), dist.join(to));
+        if from.extension().is_some_and(|e| e == "js" || e == "css") {
+            minify(&esbuild, &from, &to)?;
+        } else {
+            fs::copy(&from, &to)
+                .map_err(|e| format!("cannot copy {} to {}: {e}", from.display(), to.display()))?;
+        }
     }
 
     let mut worst = 0;
@@ -136,6 +140,22 @@ pub fn build() -> Result {
         ));
     }
     Ok(())
+}
+
+/// `from` minified into `to` (the same file is fine): JavaScript stays an ES module (`import.meta.url`, top-level
+/// `await` and exports kept), CSS keeps its custom properties. The sources stay readable; only `dist` is
+/// minified (it takes the glue from 7.9 to 5.7 KB gzip).
+fn minify(esbuild: &Path, from: &Path, to: &Path) -> Result {
+    let mut command = Command::new(esbuild);
+    command
+        .arg(from)
+        .arg("--minify")
+        .arg(format!("--outfile={}", to.display()))
+        .args(["--allow-overwrite", "--log-level=warning"]);
+    if from.extension().is_some_and(|e| e == "js") {
+        command.args(["--format=esm", "--target=es2022"]);
+    }
+    util::run(&mut command)
 }
 
 /// The widget's `wasm-bindgen-test`s (its unit tests and `widget/tests/*.rs`) in headless Chromium, through

@@ -1,6 +1,5 @@
+use legit_core::qr_symbol::QrSymbol;
 use leptos::prelude::*;
-use qrcode::bits::Bits;
-use qrcode::{Color, EcLevel, QrCode as Code, Version};
 
 use crate::app::Ctx;
 use crate::i18n::Text;
@@ -27,29 +26,20 @@ pub fn QrCode(
 }
 
 /// `payload` as an SVG document: black on white with the 4-module quiet zone, whatever the theme (scanners
-/// need the contrast), scaled by CSS. Byte mode at the smallest version that fits, error correction M; the
-/// dark modules of each row are drawn as runs in one path. (qrcode's own segment optimiser and generic
-/// renderer cost the wasm about 8 KB gzip for nothing a BankID payload needs.)
+/// need the contrast), scaled by CSS. The symbol is core's (byte mode, level M, smallest version); the dark
+/// modules of each row are drawn as runs in one path.
 pub fn qr_svg(payload: &str) -> Option<String> {
     const QUIET: usize = 4;
-    let ec = EcLevel::M;
-    let bits = (1..=40).find_map(|version| {
-        let mut bits = Bits::new(Version::Normal(version));
-        bits.push_byte_data(payload.as_bytes()).ok()?;
-        bits.push_terminator(ec).ok()?;
-        Some(bits)
-    })?;
-    let code = Code::with_bits(bits, ec).ok()?;
-    let width = code.width();
-    let colors = code.to_colors();
+    let symbol = QrSymbol::encode(payload.as_bytes()).ok()?;
+    let width = symbol.size();
     let size = width + 2 * QUIET;
     let mut path = String::new();
-    for (y, row) in colors.chunks(width).enumerate() {
+    for (y, row) in symbol.rows().enumerate() {
         let mut x = 0;
         while x < width {
-            if row[x] == Color::Dark {
+            if row[x] {
                 let start = x;
-                while x < width && row[x] == Color::Dark {
+                while x < width && row[x] {
                     x += 1;
                 }
                 let run = x - start;
@@ -75,6 +65,8 @@ mod tests {
         let payload = "bankid.67df3917-fa0d-44e5-b327-edcc928297f8.1.949d559bf23403952a94d103e67743126381eda00f0b3cbddbf7c96b1adcbce2";
         let svg = qr_svg(payload).unwrap_or_default();
         assert!(svg.starts_with("<svg"), "{svg}");
+        // 110 bytes: version 7, 45 modules a side, plus 4 of quiet zone each side.
+        assert!(svg.contains(r#"viewBox="0 0 53 53""#), "{svg}");
         assert!(svg.contains("<path"));
         assert!(
             !svg.contains("style="),
