@@ -42,14 +42,7 @@ const BLOCKS: [u8; 41] = [
 impl QrSymbol {
     /// `data` in byte mode at level M, in the smallest version that holds it.
     pub fn encode(data: &[u8]) -> Result<QrSymbol, QrSymbolError> {
-        let too_long = QrSymbolError::TooLong { len: data.len() };
-        let version = (1..=40u8)
-            .find(|&v| 4 + count_bits(v) + 8 * data.len() <= 8 * data_codewords(v))
-            .ok_or(too_long)?;
-        let codewords = add_ecc(&data_codewords_for(data, version), version);
-        let mut grid = Grid::new(version);
-        grid.draw_function_patterns();
-        grid.draw_codewords(&codewords);
+        let mut grid = unmasked(data)?;
         // Lowest penalty wins; a tie goes to the lower mask number.
         let mask = (0..8u8)
             .min_by_key(|&mask| {
@@ -60,14 +53,7 @@ impl QrSymbol {
                 penalty
             })
             .unwrap_or(0);
-        grid.apply_mask(mask);
-        grid.draw_format(mask);
-        Ok(QrSymbol {
-            version,
-            size: grid.size,
-            mask,
-            dark: grid.dark,
-        })
+        Ok(masked(grid, mask))
     }
 
     /// 1–40.
@@ -93,6 +79,29 @@ impl QrSymbol {
     /// The rows, top to bottom.
     pub fn rows(&self) -> impl Iterator<Item = &[bool]> {
         self.dark.chunks(self.size)
+    }
+}
+
+/// The symbol for `data` before masking: function patterns and the codewords in place.
+fn unmasked(data: &[u8]) -> Result<Grid, QrSymbolError> {
+    let version = (1..=40u8)
+        .find(|&v| 4 + count_bits(v) + 8 * data.len() <= 8 * data_codewords(v))
+        .ok_or(QrSymbolError::TooLong { len: data.len() })?;
+    let codewords = add_ecc(&data_codewords_for(data, version), version);
+    let mut grid = Grid::new(version);
+    grid.draw_function_patterns();
+    grid.draw_codewords(&codewords);
+    Ok(grid)
+}
+
+fn masked(mut grid: Grid, mask: u8) -> QrSymbol {
+    grid.apply_mask(mask);
+    grid.draw_format(mask);
+    QrSymbol {
+        version: grid.version,
+        size: grid.size,
+        mask,
+        dark: grid.dark,
     }
 }
 
@@ -320,12 +329,7 @@ impl Grid {
 
     /// Level M's two bits (00) and `mask`, BCH-protected, in both copies, plus the dark module.
     fn draw_format(&mut self, mask: u8) {
-        let data = u32::from(mask);
-        let mut rem = data;
-        for _ in 0..10 {
-            rem = (rem << 1) ^ ((rem >> 9) * 0x537);
-        }
-        let bits = ((data << 10) | rem) ^ 0x5412;
+        let bits = format_bits(mask);
         let bit = |i: usize| (bits >> i) & 1 == 1;
         let size = self.size;
         for i in 0..6 {
@@ -351,12 +355,7 @@ impl Grid {
         if self.version < 7 {
             return;
         }
-        let data = u32::from(self.version);
-        let mut rem = data;
-        for _ in 0..12 {
-            rem = (rem << 1) ^ ((rem >> 11) * 0x1F25);
-        }
-        let bits = (data << 12) | rem;
+        let bits = version_bits(self.version);
         for i in 0..18 {
             let dark = (bits >> i) & 1 == 1;
             let a = self.size - 11 + i % 3;
@@ -446,6 +445,26 @@ impl Grid {
     }
 }
 
+/// The 15 format bits for level M (00) and `mask`: BCH(15,5), then XOR 101010000010010.
+fn format_bits(mask: u8) -> u32 {
+    let data = u32::from(mask);
+    let mut rem = data;
+    for _ in 0..10 {
+        rem = (rem << 1) ^ ((rem >> 9) * 0x537);
+    }
+    ((data << 10) | rem) ^ 0x5412
+}
+
+/// The 18 version bits: BCH(18,6).
+fn version_bits(version: u8) -> u32 {
+    let data = u32::from(version);
+    let mut rem = data;
+    for _ in 0..12 {
+        rem = (rem << 1) ^ ((rem >> 11) * 0x1F25);
+    }
+    (data << 12) | rem
+}
+
 /// Penalties along one row or column: 3 for a run of five, one more per module beyond; 40 per finder-like
 /// 1:1:3:1:1 pattern with four light modules (the quiet zone counts) on one side.
 fn line_penalty(size: usize, dark: impl Fn(usize) -> bool) -> usize {
@@ -522,13 +541,21 @@ fn alignment_centres(version: u8) -> Vec<usize> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use proptest::prelude::*;
 
     /// A BankID QR payload of the usual shape (BANKID.md §6).
     const PAYLOAD: &str = "bankid.67df3917-fa0d-44e5-b327-edcc928297f8.1.dc69358e712458a66a7525beef148ae8526b1c71610eff2c16cdffb4cdac9bf8";
 
     /// Reads `symbol` back with an independent decoder (rqrr), as a phone's camera would, quiet zone
-    /// included; returns the version, the level as rqrr numbers it and the content.
+    /// included; returns the version, the level as rqrr numbers it and the content as text.
     fn scan(symbol: &QrSymbol) -> (usize, u16, String) {
+        let (version, level, bytes) = scan_bytes(symbol);
+        let text = String::from_utf8(bytes).expect("text");
+        (version, level, text)
+    }
+
+    /// As [`scan`], the content as bytes.
+    fn scan_bytes(symbol: &QrSymbol) -> (usize, u16, Vec<u8>) {
         const SCALE: usize = 3;
         const QUIET: usize = 4;
         let side = (symbol.size() + 2 * QUIET) * SCALE;
@@ -539,7 +566,10 @@ mod tests {
         });
         let grids = image.detect_grids();
         assert_eq!(grids.len(), 1, "one symbol in the picture");
-        let (meta, content) = grids[0].decode().expect("the symbol decodes");
+        let mut content = Vec::new();
+        let meta = grids[0]
+            .decode_to(&mut content)
+            .expect("the symbol decodes");
         (meta.version.0, meta.ecc_level, content)
     }
 
@@ -620,24 +650,36 @@ mod tests {
     }
 
     #[test]
-    fn the_mask_is_the_one_with_the_lowest_penalty() {
+    fn the_mask_is_the_one_with_the_lowest_penalty_and_every_mask_scans() {
         let symbol = QrSymbol::encode(PAYLOAD.as_bytes()).expect("fits");
-        let penalty_of = |mask: u8| {
-            let codewords = add_ecc(&data_codewords_for(PAYLOAD.as_bytes(), 7), 7);
-            let mut grid = Grid::new(7);
-            grid.draw_function_patterns();
-            grid.draw_codewords(&codewords);
-            grid.apply_mask(mask);
-            grid.draw_format(mask);
-            (grid.penalty(), grid.dark)
+        let penalty = |s: &QrSymbol| {
+            let grid = Grid {
+                version: s.version,
+                size: s.size,
+                dark: s.dark.clone(),
+                function: Vec::new(),
+            };
+            grid.penalty()
         };
-        let (best, dark) = penalty_of(symbol.mask());
-        assert_eq!(dark, symbol.dark);
         for mask in 0..8 {
+            let forced = masked(unmasked(PAYLOAD.as_bytes()).expect("fits"), mask);
             assert!(
-                penalty_of(mask).0 >= best,
-                "mask {mask} beats the chosen one"
+                penalty(&forced) >= penalty(&symbol),
+                "mask {mask} beats the chosen {}",
+                symbol.mask()
             );
+            // Each mask pattern and its format bits read back, whichever the encoder prefers.
+            assert_eq!(scan(&forced).2, PAYLOAD, "mask {mask}");
+        }
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(48))]
+
+        #[test]
+        fn any_bytes_scan_back(data in proptest::collection::vec(any::<u8>(), 0..300)) {
+            let symbol = QrSymbol::encode(&data).expect("fits");
+            prop_assert_eq!(scan_bytes(&symbol).2, data);
         }
     }
 
@@ -653,6 +695,28 @@ mod tests {
             ecc,
             [0xA5, 0x24, 0xD4, 0xC1, 0xED, 0x36, 0xC7, 0x87, 0x2C, 0x55]
         );
+    }
+
+    #[test]
+    fn format_and_version_bits_are_the_standards() {
+        // ISO/IEC 18004 annex C, table C.1 (level M) and table D.1: a decoder corrects a few wrong bits here, so
+        // only the table shows a wrong code.
+        let format = [
+            0b101010000010010,
+            0b101000100100101,
+            0b101111001111100,
+            0b101101101001011,
+            0b100010111111001,
+            0b100000011001110,
+            0b100111110010111,
+            0b100101010100000,
+        ];
+        for (mask, bits) in (0..8).zip(format) {
+            assert_eq!(format_bits(mask), bits, "mask {mask}");
+        }
+        for (version, bits) in [(7, 0x07C94), (8, 0x085BC), (21, 0x15683), (40, 0x28C69)] {
+            assert_eq!(version_bits(version), bits, "version {version}");
+        }
     }
 
     #[test]

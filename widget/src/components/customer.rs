@@ -159,6 +159,28 @@ pub fn CustomerFlow(
         }
     };
 
+    // While waiting and after a failure alike: over to the other way of starting.
+    let switch_button = move || {
+        view! {
+            <button
+                type="button"
+                class="btn link"
+                on:click=move |_| {
+                    let next = if same_device.get_untracked() { Flow::OtherDevice } else { this_device };
+                    runner.switch_to(next);
+                }
+            >
+                {move || {
+                    if same_device.get() {
+                        ctx.lang.get().t(Text::UseOtherDevice)
+                    } else {
+                        ctx.lang.get().t(use_this)
+                    }
+                }}
+            </button>
+        }
+    };
+
     let waiting_view = move || {
         let body = move || {
             if same_device.get() {
@@ -174,29 +196,13 @@ pub fn CustomerFlow(
                 .into_any()
             }
         };
-        let switch_label = move || {
-            if same_device.get() {
-                ctx.lang.get().t(Text::UseOtherDevice)
-            } else {
-                ctx.lang.get().t(use_this)
-            }
-        };
         view! {
             {body}
             <div class="actions">
                 <button type="button" class="btn secondary" on:click=move |_| runner.send(flow::Input::Cancel)>
                     {ctx.tr(Text::Cancel)}
                 </button>
-                <button
-                    type="button"
-                    class="btn link"
-                    on:click=move |_| {
-                        let next = if same_device.get_untracked() { Flow::OtherDevice } else { this_device };
-                        runner.switch_to(next);
-                    }
-                >
-                    {switch_label}
-                </button>
+                {switch_button()}
             </div>
         }
     };
@@ -211,22 +217,7 @@ pub fn CustomerFlow(
                 <button type="button" class="btn primary" node_ref=retry_button on:click=move |_| runner.retry()>
                     {ctx.tr(Text::TryAgain)}
                 </button>
-                <button
-                    type="button"
-                    class="btn link"
-                    on:click=move |_| {
-                        let next = if same_device.get_untracked() { Flow::OtherDevice } else { this_device };
-                        runner.switch_to(next);
-                    }
-                >
-                    {move || {
-                        if same_device.get() {
-                            ctx.lang.get().t(Text::UseOtherDevice)
-                        } else {
-                            ctx.lang.get().t(use_this)
-                        }
-                    }}
-                </button>
+                {switch_button()}
             </div>
         }
     };
