@@ -19,12 +19,10 @@ use std::time::{Duration, Instant};
 
 use reqwest::StatusCode;
 use reqwest::header::{ACCEPT, CONTENT_TYPE};
-
-/// The header naming the tenant on a browser's request.
-pub const TENANT_HEADER: &str = "X-Legit-Tenant";
-use serde_json::Value;
+use serde_json::{Value, json};
 
 use crate::Sim;
+use crate::browser::{Browser, BrowserError};
 
 /// How long the launcher may take to print `ready`.
 const READY_TIMEOUT: Duration = Duration::from_secs(30);
@@ -32,6 +30,8 @@ const READY_TIMEOUT: Duration = Duration::from_secs(30);
 const STOP_TIMEOUT: Duration = Duration::from_secs(10);
 /// Default wait for the next SSE event: several 2 s collect slots.
 pub const EVENT_TIMEOUT: Duration = Duration::from_secs(20);
+/// The header naming the tenant on a browser's request.
+pub const TENANT_HEADER: &str = "X-Legit-Tenant";
 /// The tenant every harness request names (`X-Legit-Tenant`) unless a test builds its own request.
 pub const TENANT: &str = "demo";
 /// A site the default tenant allows, for CORS and CSP scenarios.
@@ -387,6 +387,29 @@ impl Edge {
             .body(body);
         self.send(request, &format!("POST {path} ({content_type})"))
             .await
+    }
+
+    /// An agent session for the default tenant, minted with its API key as the tenant's backend would.
+    pub async fn agent_session(&self) -> String {
+        let answer = self.post_as_agent("/api/v1/sessions", &json!({})).await;
+        assert_eq!(answer.status, StatusCode::CREATED, "{answer:?}");
+        answer.body["session"]
+            .as_str()
+            .unwrap_or_else(|| panic!("a session: {answer:?}"))
+            .to_owned()
+    }
+
+    /// The agent's widget in headless Chromium at a softphone pane's 320 × 800 px: the default tenant's
+    /// `/embed` in agent mode with `session`, then `query` (`lang=en&mobnr=…`).
+    pub async fn agent_widget(&self, session: &str, query: &str) -> Result<Browser, BrowserError> {
+        let browser = Browser::start().await?;
+        browser.set_window_size(320, 800).await?;
+        browser
+            .goto(&self.url(&format!(
+                "/embed?tenant={TENANT}&mode=agent&session={session}&{query}"
+            )))
+            .await?;
+        Ok(browser)
     }
 
     /// `POST path` with `body` as JSON and the tenant's API key, as an agent's backend would.

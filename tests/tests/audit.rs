@@ -214,9 +214,8 @@ async fn the_log_is_read_in_pages_as_json_or_csv_by_the_tenants_backend_only() {
     assert_eq!(none.status, StatusCode::UNAUTHORIZED);
     let wrong = audit(&edge, &new_api_key(), "").await;
     assert_eq!(wrong.status, StatusCode::UNAUTHORIZED);
-    let session = edge.post_as_agent("/api/v1/sessions", &json!({})).await;
-    let session = session.body["session"].as_str().expect("an agent session");
-    let as_agent = audit(&edge, session, "").await;
+    let session = edge.agent_session().await;
+    let as_agent = audit(&edge, &session, "").await;
     assert_eq!(as_agent.status, StatusCode::FORBIDDEN);
     let from_page = edge
         .send(

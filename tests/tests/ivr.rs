@@ -258,7 +258,7 @@ async fn only_the_tenants_api_key_from_a_server_may_use_the_ivr_api() {
     assert_eq!(none.header("WWW-Authenticate"), "Bearer", "{none:?}");
 
     // An agent's session is for the widget, and a browser never holds the key.
-    let session = session_of(&edge, &edge.api_key).await;
+    let session = edge.agent_session().await;
     let as_agent = edge
         .send(
             edge.request(Method::POST, "/api/v1/ivr/orders")
@@ -459,7 +459,7 @@ async fn an_agent_of_the_same_tenant_finds_the_calls_order_and_follows_it_live()
     assert_eq!(started.status, StatusCode::CREATED, "{started:?}");
     let id = order_id(&started);
 
-    let ours = session_of(&edge, &edge.api_key).await;
+    let ours = edge.agent_session().await;
     let theirs = session_of(&edge, &other_key).await;
     let path = "/api/v1/ivr/calls/a84b4c76e66710%40pc33.example%2F1";
     let found = edge
@@ -627,18 +627,13 @@ async fn axe_violations(
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_agents_widget_on_the_call_shows_the_outcome_live_in_three_languages()
 -> Result<(), Box<dyn std::error::Error>> {
-    use legit_tests::browser::Browser;
     const WAIT: Duration = Duration::from_secs(20);
 
     let (sim, edge) = stack().await;
-    let session = session_of(&edge, &edge.api_key).await;
-    let browser = Browser::start().await?;
-    browser.set_window_size(320, 700).await?;
+    let session = edge.agent_session().await;
     // The softphone opens the widget as the call comes in, before the caller has typed anything.
-    browser
-        .goto(&edge.url(&format!(
-            "/embed?tenant=demo&mode=agent&lang=en&session={session}&callid=call-agent%40pbx"
-        )))
+    let browser = edge
+        .agent_widget(&session, "lang=en&callid=call-agent%40pbx")
         .await?;
     browser
         .wait_for_text(

@@ -33,16 +33,6 @@ async fn stack() -> (Sim, Edge) {
     (sim, edge)
 }
 
-/// An agent session for the default tenant, minted with its API key as the tenant's backend would.
-async fn agent_session(edge: &Edge) -> String {
-    let request = edge
-        .request(Method::POST, "/api/v1/sessions")
-        .bearer_auth(&edge.api_key);
-    let answer = edge.send(request, "POST /api/v1/sessions").await;
-    assert_eq!(answer.status, StatusCode::CREATED, "{answer:?}");
-    answer.body["session"].as_str().expect("session").to_owned()
-}
-
 async fn create_link(edge: &Edge, session: &str, body: Value) -> Answer {
     let request = edge
         .request(Method::POST, "/api/v1/links")
@@ -145,7 +135,7 @@ fn assert_complete(view: &Value, reference: &str) {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn an_sms_link_identifies_the_customer_once_and_the_agent_sees_it_live() {
     let (sim, edge) = stack().await;
-    let session = agent_session(&edge).await;
+    let session = edge.agent_session().await;
     let began = Instant::now();
 
     let created = create_link(
@@ -313,7 +303,7 @@ async fn an_sms_link_identifies_the_customer_once_and_the_agent_sees_it_live() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn an_email_link_works_the_same_and_its_customer_follows_the_order() {
     let (sim, edge) = stack().await;
-    let session = agent_session(&edge).await;
+    let session = edge.agent_session().await;
     let began = Instant::now();
     let created = create_link(
         &edge,
@@ -377,7 +367,7 @@ async fn an_unopened_link_expires_and_says_so_in_the_customers_language() {
     let mut tenants = legit_tests::edge::default_tenants(&api_key, &[]);
     tenants[TENANT]["linkTtlSeconds"] = json!(5);
     let edge = Edge::start_with(&sim, api_key, tenants, None).await;
-    let session = agent_session(&edge).await;
+    let session = edge.agent_session().await;
     let created = create_link(&edge, &session, json!({"channel": "sms", "to": PHONE})).await;
     assert_eq!(created.status, StatusCode::CREATED, "{created:?}");
     let reference = created.body["reference"].as_str().unwrap().to_owned();
@@ -440,7 +430,7 @@ async fn unknown_references_tokens_and_other_tenants_learn_nothing() {
         "apiKeyHashes": [legit_core::tenant::api_key_hash(&other_key)],
     });
     let edge = Edge::start_with(&sim, api_key, tenants, None).await;
-    let session = agent_session(&edge).await;
+    let session = edge.agent_session().await;
     let created = create_link(&edge, &session, json!({"channel": "sms", "to": PHONE})).await;
     let reference = created.body["reference"].as_str().unwrap().to_owned();
 
@@ -486,7 +476,7 @@ async fn unknown_references_tokens_and_other_tenants_learn_nothing() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn bad_destinations_are_refused_at_the_field_and_nothing_is_sent() {
     let (sim, edge) = stack().await;
-    let session = agent_session(&edge).await;
+    let session = edge.agent_session().await;
     for (body, code, detail) in [
         (
             json!({"channel": "sms", "to": "070-123"}),
@@ -548,7 +538,7 @@ async fn without_providers_links_are_not_configured_and_a_failing_provider_leave
     let tenants = legit_tests::edge::default_tenants(&api_key, &[]);
     let bare =
         Edge::start_with_providers(&sim, api_key.clone(), tenants.clone(), None, false).await;
-    let session = agent_session(&bare).await;
+    let session = bare.agent_session().await;
     let answer = create_link(&bare, &session, json!({"channel": "sms", "to": PHONE})).await;
     assert_eq!(answer.status, StatusCode::SERVICE_UNAVAILABLE, "{answer:?}");
     assert_eq!(answer.body["error"]["code"], "links_not_configured");
@@ -557,7 +547,7 @@ async fn without_providers_links_are_not_configured_and_a_failing_provider_leave
     drop(bare);
 
     let mut edge = Edge::start_with(&sim, api_key, tenants, None).await;
-    let session = agent_session(&edge).await;
+    let session = edge.agent_session().await;
     // The providers go away: the message cannot be sent.
     drop(edge.providers.take());
     let answer = create_link(&edge, &session, json!({"channel": "email", "to": EMAIL})).await;
@@ -570,7 +560,7 @@ async fn without_providers_links_are_not_configured_and_a_failing_provider_leave
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_destination_gets_three_links_a_minute_then_429_with_retry_after() {
     let (sim, edge) = stack().await;
-    let session = agent_session(&edge).await;
+    let session = edge.agent_session().await;
     let health = edge.get("/healthz").await;
     assert_eq!(health.body["linkRateLimits"], true, "{health:?}");
     assert_eq!(health.body["links"], json!({"sms": "on", "email": "on"}));
@@ -600,7 +590,7 @@ async fn a_destination_gets_three_links_a_minute_then_429_with_retry_after() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_browser_that_opened_a_link_may_start_over_and_nobody_else_may() {
     let (sim, edge) = stack().await;
-    let session = agent_session(&edge).await;
+    let session = edge.agent_session().await;
     let created = create_link(&edge, &session, json!({"channel": "email", "to": EMAIL})).await;
     let reference = created.body["reference"].as_str().unwrap().to_owned();
     let url = edge.inbox(EMAIL)[0].links[0].clone();
@@ -666,7 +656,7 @@ async fn the_browser_that_opened_a_link_may_start_over_and_nobody_else_may() {
 async fn in_chromium_the_link_page_starts_on_a_click_and_a_return_follows_the_same_order()
 -> Result<(), Box<dyn std::error::Error>> {
     let (sim, edge) = stack().await;
-    let session = agent_session(&edge).await;
+    let session = edge.agent_session().await;
     let created = create_link(&edge, &session, json!({"channel": "sms", "to": PHONE})).await;
     let reference = created.body["reference"].as_str().unwrap().to_owned();
     let url = edge.inbox(PHONE)[0].links[0].clone();
@@ -738,23 +728,6 @@ async fn in_chromium_the_link_page_starts_on_a_click_and_a_return_follows_the_sa
     Ok(())
 }
 
-/// The agent's widget at a softphone pane's 320 px, on the default tenant's `/embed` with an agent session and
-/// `extra` query parameters.
-async fn agent_widget(
-    edge: &Edge,
-    session: &str,
-    extra: &str,
-) -> Result<Browser, Box<dyn std::error::Error>> {
-    let agent = Browser::start().await?;
-    agent.set_window_size(320, 800).await?;
-    agent
-        .goto(&edge.url(&format!(
-            "/embed?tenant={TENANT}&mode=agent&lang=en&session={session}{extra}"
-        )))
-        .await?;
-    Ok(agent)
-}
-
 /// Presses "Send link" in the agent's widget and returns the reference number it shows once sent.
 async fn send_from_widget(agent: &Browser) -> Result<String, Box<dyn std::error::Error>> {
     agent
@@ -796,8 +769,10 @@ async fn assert_widget_identified(
 async fn in_chromium_the_agents_widget_follows_a_sent_link_live_to_the_identified_customer()
 -> Result<(), Box<dyn std::error::Error>> {
     let (sim, edge) = stack().await;
-    let session = agent_session(&edge).await;
-    let agent = agent_widget(&edge, &session, "&mobnr=070-123%2045%2067").await?;
+    let session = edge.agent_session().await;
+    let agent = edge
+        .agent_widget(&session, "lang=en&mobnr=070-123%2045%2067")
+        .await?;
     agent
         .wait_for_text("#legit-to-note", &format!("Sent as {PHONE_E164}"), WAIT)
         .await?;
@@ -868,8 +843,8 @@ async fn in_chromium_the_agents_widget_follows_a_sent_link_live_to_the_identifie
 async fn in_chromium_an_e_mailed_link_scanned_on_a_computer_reaches_the_agents_widget()
 -> Result<(), Box<dyn std::error::Error>> {
     let (sim, edge) = stack().await;
-    let session = agent_session(&edge).await;
-    let agent = agent_widget(&edge, &session, "").await?;
+    let session = edge.agent_session().await;
+    let agent = edge.agent_widget(&session, "lang=en").await?;
     agent.click("#legit-tab-link", WAIT).await?;
     agent
         .click_text("#legit-panel-link label", "E-mail", WAIT)
@@ -929,7 +904,7 @@ async fn the_look_up_discloses_only_what_the_tenant_allows() {
     let mut tenants = legit_tests::edge::default_tenants(&api_key, &[]);
     tenants[TENANT]["disclosure"] = json!({"personalNumber": "masked", "names": false});
     let edge = Edge::start_with(&sim, api_key, tenants, None).await;
-    let session = agent_session(&edge).await;
+    let session = edge.agent_session().await;
     let created = create_link(&edge, &session, json!({"channel": "sms", "to": PHONE})).await;
     let reference = created.body["reference"].as_str().unwrap().to_owned();
     let url = edge.inbox(PHONE)[0].links[0].clone();

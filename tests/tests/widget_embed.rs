@@ -177,27 +177,11 @@ async fn after_start_failed_the_customer_gets_the_install_guidance() -> TestResu
     Ok(())
 }
 
-/// An agent session, as the tenant's backend gets it for the agent's widget.
-async fn agent_session(edge: &Edge) -> String {
-    let answer = edge.post_as_agent("/api/v1/sessions", &json!({})).await;
-    let body: &Value = &answer.body;
-    body["session"]
-        .as_str()
-        .unwrap_or_else(|| panic!("a session: {body}"))
-        .to_owned()
-}
-
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn an_agent_identifies_a_caller_and_sees_the_unicode_name_intact() -> TestResult {
     let (sim, edge) = stack().await;
-    let session = agent_session(&edge).await;
-    let browser = Browser::start().await?;
-    browser.set_window_size(320, 800).await?;
-    browser
-        .goto(&edge.url(&format!(
-            "/embed?tenant={TENANT}&mode=agent&lang=en&session={session}"
-        )))
-        .await?;
+    let session = edge.agent_session().await;
+    let browser = edge.agent_widget(&session, "lang=en").await?;
     browser.wait_for("#legit-pnr", WAIT).await?;
     browser.fill("#legit-pnr", "811228-9874").await?;
     browser
@@ -259,13 +243,9 @@ async fn an_agent_identifies_a_caller_and_sees_the_unicode_name_intact() -> Test
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_softphone_opens_the_link_form_with_the_number_normalised() -> TestResult {
     let (_sim, edge) = stack().await;
-    let session = agent_session(&edge).await;
-    let browser = Browser::start().await?;
-    browser.set_window_size(320, 700).await?;
-    browser
-        .goto(&edge.url(&format!(
-            "/embed?tenant={TENANT}&mode=agent&lang=sv&session={session}&mobnr=070-123%2045%2067"
-        )))
+    let session = edge.agent_session().await;
+    let browser = edge
+        .agent_widget(&session, "lang=sv&mobnr=070-123%2045%2067")
         .await?;
     browser
         .wait_for_text("#legit-to-note", "Skickas som +46701234567", WAIT)
