@@ -391,7 +391,17 @@ impl Edge {
 
     /// An agent session for the default tenant, minted with its API key as the tenant's backend would.
     pub async fn agent_session(&self) -> String {
-        let answer = self.post_as_agent("/api/v1/sessions", &json!({})).await;
+        self.agent_session_with(&self.api_key).await
+    }
+
+    /// An agent session minted with `api_key`: the tenant the key belongs to is the session's.
+    pub async fn agent_session_with(&self, api_key: &str) -> String {
+        let request = self
+            .client
+            .post(self.url("/api/v1/sessions"))
+            .bearer_auth(api_key)
+            .json(&json!({}));
+        let answer = self.send(request, "POST /api/v1/sessions").await;
         assert_eq!(answer.status, StatusCode::CREATED, "{answer:?}");
         answer.body["session"]
             .as_str()

@@ -94,19 +94,6 @@ fn assert_answer(answer: &Answer, status: &str, reason: Option<&str>) {
     );
 }
 
-/// An agent session minted with `api_key`, as the tenant's backend hands one to the agent's widget.
-async fn session_of(edge: &Edge, api_key: &str) -> String {
-    let minted = edge
-        .send(
-            edge.request(Method::POST, "/api/v1/sessions")
-                .bearer_auth(api_key),
-            "mint a session",
-        )
-        .await;
-    assert_eq!(minted.status, StatusCode::CREATED, "{minted:?}");
-    minted.body["session"].as_str().expect("session").to_owned()
-}
-
 /// The caller opens BankID, confirms the call and approves.
 async fn caller_approves(sim: &Sim, order_ref: &str) {
     sim.act_ok(order_ref, "open", None).await;
@@ -460,7 +447,7 @@ async fn an_agent_of_the_same_tenant_finds_the_calls_order_and_follows_it_live()
     let id = order_id(&started);
 
     let ours = edge.agent_session().await;
-    let theirs = session_of(&edge, &other_key).await;
+    let theirs = edge.agent_session_with(&other_key).await;
     let path = "/api/v1/ivr/calls/a84b4c76e66710%40pc33.example%2F1";
     let found = edge
         .send(
