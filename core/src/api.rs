@@ -940,4 +940,31 @@ mod tests {
         assert!(!is_json_media_type(""));
         assert!(!is_json_media_type("application/jsonp"));
     }
+
+    proptest::proptest! {
+        // ARCHITECTURE.md: no parser panics. Arbitrary bytes, then bodies that get past the JSON parser.
+        #[test]
+        fn parse_start_request_never_panics(body in proptest::collection::vec(proptest::prelude::any::<u8>(), 0..256)) {
+            let _ = parse_start_request(&body);
+        }
+
+        #[test]
+        fn start_requests_never_panic_when_prepared(
+            kind in "(auth|sign|phoneAuth|phoneSign|other)",
+            personal_number in "[0-9+ -]{0,14}",
+            initiator in "(user|RP|x)",
+            text in proptest::prelude::any::<String>(),
+        ) {
+            let body = json!({
+                "kind": kind,
+                "personalNumber": personal_number,
+                "callInitiator": initiator,
+                "userVisibleData": text,
+            })
+            .to_string();
+            if let Ok(asked) = parse_start_request(body.as_bytes()) {
+                let _ = asked.prepare(TODAY, "192.0.2.1");
+            }
+        }
+    }
 }

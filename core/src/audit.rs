@@ -485,4 +485,17 @@ mod tests {
             )
         );
     }
+
+    proptest::proptest! {
+        // ARCHITECTURE.md: no parser panics. Any keys' values, dates and times of any shape.
+        #[test]
+        fn query_parse_never_panics(
+            pairs in proptest::collection::vec(
+                ("(from|to|cursor|limit|format|other)", "([0-9T:.Z+-]{0,30}|.{0,30})"),
+                0..6,
+            ),
+        ) {
+            let _ = AuditQuery::parse(pairs.iter().map(|(k, v)| (k.as_str(), v.as_str())));
+        }
+    }
 }

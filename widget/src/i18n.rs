@@ -75,8 +75,8 @@ impl Lang {
     }
 }
 
-/// Picks the language: the embed's `lang=` first, then the tenant's configured locale, then the browser's
-/// languages in order of preference; Swedish when none of them is one we speak.
+/// Picks the language: the embed's `lang=` first, then the browser's languages in order of preference, then
+/// the tenant's configured locale; Swedish when none of them is one we speak.
 pub fn pick(explicit: Option<&str>, tenant_locale: Option<&str>, browser: &[String]) -> Lang {
     explicit
         .and_then(Lang::from_tag)

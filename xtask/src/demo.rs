@@ -1,4 +1,5 @@
-//! `cargo xtask demo`: the whole local stack on one laptop. Installs what is missing, builds, makes the demo
+//! `cargo xtask demo`: the whole local stack on one laptop. Installs what is missing, builds (the simulator,
+//! the widget, the Worker), makes the demo
 //! certificates, starts the BankID simulator, the fake SMS and e-mail providers (the edge sends links
 //! through them; their inbox page shows what arrived) and the edge Worker (in Miniflare, its mTLS binding pointed at the
 //! simulator), waits until both answer and prints where everything is.
@@ -18,7 +19,7 @@ use std::sync::mpsc;
 use std::time::{Duration, Instant};
 
 use crate::util::{self, Children, Result, cargo, spawn};
-use crate::{edge, install, tenants};
+use crate::{edge, install, tenants, widget};
 
 const RP_ADDR: &str = "127.0.0.1:8443";
 const ADMIN_ADDR: &str = "127.0.0.1:8444";
@@ -41,6 +42,8 @@ pub fn run() -> Result {
     install::run()?;
     edge::check_node()?;
     util::run(cargo().args(["build", "-p", "legit-demo"]))?;
+    // The edge serves the widget's files (`/embed`, `/legit.js`, `/widget/*`) from `widget/dist`.
+    widget::build()?;
     edge::build()?;
     let bin = util::target_dir().join("debug").join(if cfg!(windows) {
         "legit-demo.exe"

@@ -21,7 +21,7 @@ pub const BUDGET_GZIP: u64 = 100_000;
 /// …and what we aim for.
 pub const AIM_GZIP: u64 = 70_000;
 /// What the build refuses today: the pages are over [`BUDGET_GZIP`] (the widget's shell without any flow, Leptos
-/// and the catalogue, is about 74 KB gzip), so until they fit, this ceiling (today's sizes plus a margin)
+/// and the catalogue, is about 66 KB of wasm, gzip), so until they fit, this ceiling (today's sizes plus a margin)
 /// catches regressions and the report prints how far each page is from the budget. Lower it as the widget
 /// shrinks; the goal is `BUDGET_GZIP`.
 pub const CEILING_GZIP: u64 = 158_000;
