@@ -29,6 +29,17 @@ impl Samples {
         let rank = ((p / 100.0) * sorted.len() as f64).ceil() as usize;
         sorted[rank.clamp(1, sorted.len()) - 1]
     }
+
+    /// A table row: name, n, p50 and p95 in µs, then `note`.
+    fn row(&self, note: &str) -> String {
+        format!(
+            "| {} | {} | {} | {} | {note} |",
+            self.name,
+            self.micros.len(),
+            self.percentile(50.0),
+            self.percentile(95.0)
+        )
+    }
 }
 
 async fn measure<F, Fut>(name: &'static str, n: usize, mut call: F) -> Samples
@@ -186,20 +197,12 @@ async fn edge_figures(sim: &Sim) -> String {
     }
     // The direct client keeps its connection, so whatever was opened meanwhile was opened by the edge.
     let edge_tls = tls_connections(sim).await.saturating_sub(tls_before);
-    let mut floor = Vec::with_capacity(N);
-    for _ in 0..N {
-        let t = Instant::now();
-        // An unknown path: the router, the config and the origin check run, then the 404; no BankID, no
-        // object, no key parsing (`/healthz` parses the signing key, which costs ~1.5 ms in wasm).
-        let answer = client
-            .get(edge.url("/api/v1/nothing-here"))
-            .send()
-            .await
-            .expect("edge 404");
-        assert_eq!(answer.status(), StatusCode::NOT_FOUND);
-        answer.bytes().await.expect("404 answer");
-        floor.push(micros(t));
-    }
+    // An unknown path: the router, the config and the origin check run, then the 404; no BankID, no object,
+    // no key parsing (`/healthz` parses the signing key, which costs ~1.5 ms in wasm).
+    let floor = timed_calls(N, StatusCode::NOT_FOUND, || {
+        client.get(edge.url("/api/v1/nothing-here"))
+    })
+    .await;
     let floor = Samples {
         name: "edge GET of an unknown path (the runtime's floor: no BankID, no object)",
         micros: floor,
@@ -216,19 +219,12 @@ async fn edge_figures(sim: &Sim) -> String {
     assert_eq!(pending.status(), StatusCode::CREATED);
     let pending: Value = pending.json().await.expect("IVR start answer");
     let pending = pending["orderId"].as_str().expect("orderId").to_owned();
-    let mut existing = Vec::with_capacity(N);
-    for _ in 0..N {
-        let t = Instant::now();
-        let answer = client
+    let existing = timed_calls(N, StatusCode::OK, || {
+        client
             .get(edge.url(&format!("/api/v1/ivr/orders/{pending}?wait=0")))
             .bearer_auth(&edge.api_key)
-            .send()
-            .await
-            .expect("edge IVR poll");
-        assert_eq!(answer.status(), StatusCode::OK);
-        answer.bytes().await.expect("poll answer");
-        existing.push(micros(t));
-    }
+    })
+    .await;
     edge.cancel(&pending).await;
     let existing = Samples {
         name: "edge GET of a pending order (the IVR poll: its object exists; no BankID)",
@@ -263,38 +259,20 @@ async fn edge_figures(sim: &Sim) -> String {
             } else {
                 "baseline".to_owned()
             };
-            let _ = writeln!(
-                table,
-                "| {} | {} | {} | {} | {overhead} |",
-                s.name,
-                s.micros.len(),
-                s.percentile(50.0),
-                s.percentile(95.0)
-            );
+            let _ = writeln!(table, "{}", s.row(&overhead));
         }
     }
 
+    let _ = writeln!(table, "{}", floor.row("floor of every edge call"));
+    let over_floor = |p| existing.percentile(p).saturating_sub(floor.percentile(p));
     let _ = writeln!(
         table,
-        "| {} | {} | {} | {} | floor of every edge call |",
-        floor.name,
-        floor.micros.len(),
-        floor.percentile(50.0),
-        floor.percentile(95.0)
-    );
-    let _ = writeln!(
-        table,
-        "| {} | {} | {} | {} | +{} / +{} over the floor |",
-        existing.name,
-        existing.micros.len(),
-        existing.percentile(50.0),
-        existing.percentile(95.0),
-        existing
-            .percentile(50.0)
-            .saturating_sub(floor.percentile(50.0)),
-        existing
-            .percentile(95.0)
-            .saturating_sub(floor.percentile(95.0))
+        "{}",
+        existing.row(&format!(
+            "+{} / +{} over the floor",
+            over_floor(50.0),
+            over_floor(95.0)
+        ))
     );
     let calls = 2 * (N + N / 10);
     let _ = writeln!(
@@ -363,6 +341,23 @@ async fn edge_figures(sim: &Sim) -> String {
         None => "\nWorker bundle: edge/build is missing (cargo xtask edge)\n".to_owned(),
     };
     format!("{table}{viewers_table}{size_row}")
+}
+
+/// `n` sequential calls, each answered with `status`: how long each took, body read, in µs.
+async fn timed_calls(
+    n: usize,
+    status: StatusCode,
+    request: impl Fn() -> reqwest::RequestBuilder,
+) -> Vec<u64> {
+    let mut micros_each = Vec::with_capacity(n);
+    for _ in 0..n {
+        let t = Instant::now();
+        let answer = request().send().await.expect("edge call");
+        assert_eq!(answer.status(), status);
+        answer.bytes().await.expect("edge answer");
+        micros_each.push(micros(t));
+    }
+    micros_each
 }
 
 /// DESIGN.md §8: 1,000 concurrent orders on the local stack, every result delivered and nothing lost. Each
