@@ -199,14 +199,17 @@ async fn edge_figures(sim: &Sim) -> String {
     let edge_tls = tls_connections(sim).await.saturating_sub(tls_before);
     // An unknown path: the router, the config and the origin check run, then the 404; no BankID, no object,
     // no key parsing (`/healthz` parses the signing key, which costs ~1.5 ms in wasm).
-    let floor = timed_calls(N, StatusCode::NOT_FOUND, || {
-        client.get(edge.url("/api/v1/nothing-here"))
-    })
+    let floor = measure(
+        "edge GET of an unknown path (the runtime's floor: no BankID, no object)",
+        N,
+        || {
+            edge_call(
+                client.get(edge.url("/api/v1/nothing-here")),
+                StatusCode::NOT_FOUND,
+            )
+        },
+    )
     .await;
-    let floor = Samples {
-        name: "edge GET of an unknown path (the runtime's floor: no BankID, no object)",
-        micros: floor,
-    };
     // A call to an order's object that already exists (the IVR's poll, answered at once): with the floor,
     // this says how much of a start's overhead is creating the new order's object.
     let pending = client
@@ -219,17 +222,18 @@ async fn edge_figures(sim: &Sim) -> String {
     assert_eq!(pending.status(), StatusCode::CREATED);
     let pending: Value = pending.json().await.expect("IVR start answer");
     let pending = pending["orderId"].as_str().expect("orderId").to_owned();
-    let existing = timed_calls(N, StatusCode::OK, || {
-        client
-            .get(edge.url(&format!("/api/v1/ivr/orders/{pending}?wait=0")))
-            .bearer_auth(&edge.api_key)
-    })
+    let existing = measure(
+        "edge GET of a pending order (the IVR poll: its object exists; no BankID)",
+        N,
+        || {
+            let poll = client
+                .get(edge.url(&format!("/api/v1/ivr/orders/{pending}?wait=0")))
+                .bearer_auth(&edge.api_key);
+            edge_call(poll, StatusCode::OK)
+        },
+    )
     .await;
     edge.cancel(&pending).await;
-    let existing = Samples {
-        name: "edge GET of a pending order (the IVR poll: its object exists; no BankID)",
-        micros: existing,
-    };
     let rows = [
         ("start: direct mTLS auth", direct_start),
         ("start: through the edge (auth + order object)", edge_start),
@@ -343,21 +347,11 @@ async fn edge_figures(sim: &Sim) -> String {
     format!("{table}{viewers_table}{size_row}")
 }
 
-/// `n` sequential calls, each answered with `status`: how long each took, body read, in µs.
-async fn timed_calls(
-    n: usize,
-    status: StatusCode,
-    request: impl Fn() -> reqwest::RequestBuilder,
-) -> Vec<u64> {
-    let mut micros_each = Vec::with_capacity(n);
-    for _ in 0..n {
-        let t = Instant::now();
-        let answer = request().send().await.expect("edge call");
-        assert_eq!(answer.status(), status);
-        answer.bytes().await.expect("edge answer");
-        micros_each.push(micros(t));
-    }
-    micros_each
+/// One edge call answered with `status`, its body read.
+async fn edge_call(request: reqwest::RequestBuilder, status: StatusCode) {
+    let answer = request.send().await.expect("edge call");
+    assert_eq!(answer.status(), status);
+    answer.bytes().await.expect("edge answer");
 }
 
 /// DESIGN.md §8: 1,000 concurrent orders on the local stack, every result delivered and nothing lost. Each
