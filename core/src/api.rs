@@ -212,7 +212,8 @@ pub struct QrFrame {
 pub enum FailReason {
     /// The viewer (or the RP) cancelled.
     Cancelled,
-    /// BankID kept failing transiently (network, 5xx, maintenance, rate limit).
+    /// BankID kept failing transiently (network, maintenance, rate limit), or answered `internalError` or
+    /// `requestTimeout`, which are not retried automatically (BANKID.md §3).
     BankIdUnavailable,
     /// BankID refused our request: an RP-side bug, not the user's fault.
     BankIdRejected,

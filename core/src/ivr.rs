@@ -9,7 +9,7 @@ use std::fmt;
 
 use serde::{Deserialize, Serialize};
 
-use crate::api::{OrderEvent, OrderKind, OrderStatus};
+use crate::api::{FailReason, OrderEvent, OrderKind, OrderStatus};
 use crate::bankid::{CallInitiator, HintCode};
 use crate::date::Date;
 use crate::personal_number::{PersonalNumber, PersonalNumberError};
@@ -254,6 +254,11 @@ impl IvrFailure {
     /// From what ended the order: BankID's hint code on a failed collect, else the error code (BankID's
     /// start `errorCode`, or the edge's own [`crate::api::FailReason`] code).
     pub fn from_codes(hint_code: Option<&str>, error_code: Option<&str>) -> IvrFailure {
+        // Our own cancel carries BankID's `cancelled` hint as well (`OrderEvent::failed`); only the error
+        // code tells it from a newer order replacing this one.
+        if error_code == Some(FailReason::Cancelled.code()) {
+            return IvrFailure::Cancelled;
+        }
         if let Some(hint) = hint_code {
             return match HintCode::parse(hint) {
                 HintCode::UserCancel => IvrFailure::UserCancelled,
@@ -266,7 +271,6 @@ impl IvrFailure {
         }
         match error_code {
             Some("alreadyInProgress" | ALREADY_IN_PROGRESS) => IvrFailure::AlreadyInProgress,
-            Some("cancelled") => IvrFailure::Cancelled,
             _ => IvrFailure::Other,
         }
     }
@@ -729,12 +733,13 @@ mod tests {
             IvrOutcome::from_event(&e),
             IvrOutcome::Failed(IvrFailure::UserDeclinedCall)
         );
-        e.hint_code = None;
-        e.error_code = Some("cancelled".into());
+        // An agent's or our own cancel, exactly as the edge records it: hint `cancelled` and error `cancelled`.
+        let e = OrderEvent::failed("o", OrderKind::PhoneAuth, FailReason::Cancelled, 3);
         assert_eq!(
             IvrOutcome::from_event(&e),
             IvrOutcome::Failed(IvrFailure::Cancelled)
         );
+        let mut e = e;
         e.status = OrderStatus::Complete;
         assert_eq!(IvrOutcome::from_event(&e), IvrOutcome::Complete);
     }

@@ -15,6 +15,24 @@ pub const SLOT_MS: u64 = 1_000;
 pub const COLLECT_EVERY_SLOTS: u64 = 2;
 /// Consecutive transient collect failures before the order is given up as `bankid_unavailable`.
 pub const MAX_CONSECUTIVE_FAILURES: u32 = 5;
+/// How long the edge waits for any BankID call before treating it as no answer. BankID answers in well under
+/// a second; an order's QR frames and collects wait on the call, so a hung connection must not hold them.
+pub const CALL_TIMEOUT_MS: u64 = 5_000;
+/// The first wait after a wake-up that failed (storage, config); it doubles with each failure in a row.
+pub const WAKE_RETRY_FIRST_MS: u64 = 2_000;
+/// The longest wait between retries of a failing wake-up.
+pub const WAKE_RETRY_MAX_MS: u64 = 60_000;
+
+/// How long to wait after the `failures`-th failed wake-up in a row (1, 2, …): 2 s, 4 s, 8 s … up to a
+/// minute, for as long as it takes. The runtime's own retry of a failed alarm gives up after six tries, and
+/// an order whose alarm is gone never ends, never tells its viewers, and is never erased.
+pub fn wake_retry_ms(failures: u32) -> u64 {
+    let doublings = failures.saturating_sub(1).min(16);
+    WAKE_RETRY_FIRST_MS
+        .saturating_mul(1 << doublings)
+        .min(WAKE_RETRY_MAX_MS)
+}
+
 /// How long a finished order's result stays readable before its storage is erased (DESIGN.md §5).
 pub const RESULT_RETENTION_MS: u64 = 10 * 60 * 1_000;
 
@@ -28,6 +46,17 @@ pub struct CollectLoop {
     pub last_collect_slot: u64,
     /// Transient failures since the last successful collect.
     pub failures: u32,
+}
+
+/// What kind of failure a collect met, which decides whether waiting can help (BANKID.md §3).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum CollectFailure {
+    /// No answer, a gateway error, `maintenance` or `tooManyRequests`: retry at the next collect slot.
+    Transient,
+    /// BankID answered `internalError` or `requestTimeout`: "do not retry automatically; show RFA5".
+    Unavailable,
+    /// Anything else is an RP-side problem that repeating cannot fix (RFA22).
+    Rejected,
 }
 
 /// What to do after a failed collect.
@@ -74,11 +103,15 @@ impl CollectLoop {
         self.failures = 0;
     }
 
-    /// Transient failures (network, 5xx, maintenance, rate limit) are retried at the next collect slot
-    /// until [`MAX_CONSECUTIVE_FAILURES`]; anything else is an RP-side problem that repeating cannot fix.
-    pub fn on_failure(&mut self, transient: bool) -> AfterFailure {
-        if !transient {
-            return AfterFailure::Fail(FailReason::BankIdRejected);
+    /// Transient failures are retried at the next collect slot until [`MAX_CONSECUTIVE_FAILURES`]; the
+    /// others end the order at once.
+    pub fn on_failure(&mut self, failure: CollectFailure) -> AfterFailure {
+        match failure {
+            CollectFailure::Transient => {}
+            CollectFailure::Unavailable => {
+                return AfterFailure::Fail(FailReason::BankIdUnavailable);
+            }
+            CollectFailure::Rejected => return AfterFailure::Fail(FailReason::BankIdRejected),
         }
         self.failures += 1;
         if self.failures >= MAX_CONSECUTIVE_FAILURES {
@@ -100,16 +133,22 @@ impl CollectLoop {
     }
 }
 
-/// Whether a failed BankID call may be repeated later: no answer at all (`http_status` `None`), any 5xx,
-/// `requestTimeout` (408) and `tooManyRequests` (429). Only used for collect; starts are never repeated.
-pub fn is_transient(http_status: Option<u16>, code: Option<&ErrorCode>) -> bool {
-    match http_status {
-        None => true,
-        Some(status) if status >= 500 => true,
-        Some(_) => matches!(
-            code,
-            Some(ErrorCode::RequestTimeout | ErrorCode::TooManyRequests | ErrorCode::Maintenance)
-        ),
+/// Sorts a failed collect by BankID's retry guidance (BANKID.md §3): "retry a transient failure (network,
+/// 503) at the 2 s interval"; `internalError` and `requestTimeout`: "do not retry automatically; show RFA5".
+/// `http_status` is `None` when no answer came; `code` is `None` when the answer carried no BankID error
+/// body (a proxy's page), where the status alone decides: 502/503/504 are the network's, not BankID's.
+pub fn classify(http_status: Option<u16>, code: Option<&ErrorCode>) -> CollectFailure {
+    match (http_status, code) {
+        (None, _) => CollectFailure::Transient,
+        (Some(_), Some(ErrorCode::Maintenance | ErrorCode::TooManyRequests)) => {
+            CollectFailure::Transient
+        }
+        (Some(_), Some(ErrorCode::InternalError | ErrorCode::RequestTimeout)) => {
+            CollectFailure::Unavailable
+        }
+        (Some(502..=504 | 429), None | Some(ErrorCode::Unknown(_))) => CollectFailure::Transient,
+        (Some(500 | 408), None) => CollectFailure::Unavailable,
+        (Some(_), _) => CollectFailure::Rejected,
     }
 }
 
@@ -182,38 +221,74 @@ mod tests {
     fn five_transient_failures_in_a_row_give_up() {
         let mut l = CollectLoop::new(T0);
         for _ in 0..4 {
-            assert_eq!(l.on_failure(true), AfterFailure::Retry);
+            assert_eq!(l.on_failure(CollectFailure::Transient), AfterFailure::Retry);
         }
         l.on_success();
         for _ in 0..4 {
-            assert_eq!(l.on_failure(true), AfterFailure::Retry);
+            assert_eq!(l.on_failure(CollectFailure::Transient), AfterFailure::Retry);
         }
         assert_eq!(
-            l.on_failure(true),
+            l.on_failure(CollectFailure::Transient),
             AfterFailure::Fail(FailReason::BankIdUnavailable)
         );
         assert_eq!(
-            CollectLoop::new(T0).on_failure(false),
+            CollectLoop::new(T0).on_failure(CollectFailure::Rejected),
             AfterFailure::Fail(FailReason::BankIdRejected)
         );
     }
 
     #[test]
-    fn transient_means_no_answer_5xx_timeout_or_rate_limit() {
-        assert!(is_transient(None, None));
-        assert!(is_transient(Some(503), Some(&ErrorCode::Maintenance)));
-        assert!(is_transient(Some(500), Some(&ErrorCode::InternalError)));
-        assert!(is_transient(Some(502), None));
-        assert!(is_transient(Some(429), Some(&ErrorCode::TooManyRequests)));
-        assert!(is_transient(Some(408), Some(&ErrorCode::RequestTimeout)));
-        assert!(!is_transient(
-            Some(400),
-            Some(&ErrorCode::InvalidParameters)
-        ));
-        assert!(!is_transient(Some(401), Some(&ErrorCode::Unauthorized)));
-        assert!(!is_transient(
-            Some(415),
-            Some(&ErrorCode::UnsupportedMediaType)
-        ));
+    fn a_failing_wake_up_is_retried_forever_backing_off_to_a_minute() {
+        let waits: Vec<u64> = (1..=8).map(wake_retry_ms).collect();
+        assert_eq!(
+            waits,
+            [2_000, 4_000, 8_000, 16_000, 32_000, 60_000, 60_000, 60_000]
+        );
+        assert_eq!(wake_retry_ms(0), WAKE_RETRY_FIRST_MS);
+        assert_eq!(wake_retry_ms(u32::MAX), WAKE_RETRY_MAX_MS);
+    }
+
+    #[test]
+    fn internal_error_and_request_timeout_fail_at_once_with_rfa5() {
+        for code in [ErrorCode::InternalError, ErrorCode::RequestTimeout] {
+            let mut l = CollectLoop::new(T0);
+            let failure = classify(Some(code.http_status()), Some(&code));
+            assert_eq!(failure, CollectFailure::Unavailable, "{code:?}");
+            let after = l.on_failure(failure);
+            assert_eq!(after, AfterFailure::Fail(FailReason::BankIdUnavailable));
+            assert_eq!(FailReason::BankIdUnavailable.rfa(), crate::rfa::Rfa::Rfa5);
+        }
+    }
+
+    #[test]
+    fn only_the_network_maintenance_and_rate_limits_are_retried() {
+        use CollectFailure::{Rejected, Transient, Unavailable};
+        let cases = [
+            (None, None, Transient),
+            (Some(503), Some(ErrorCode::Maintenance), Transient),
+            (Some(429), Some(ErrorCode::TooManyRequests), Transient),
+            (Some(502), None, Transient),
+            (Some(504), None, Transient),
+            (
+                Some(503),
+                Some(ErrorCode::Unknown("newCode".into())),
+                Transient,
+            ),
+            (Some(500), Some(ErrorCode::InternalError), Unavailable),
+            (Some(408), Some(ErrorCode::RequestTimeout), Unavailable),
+            (Some(500), None, Unavailable),
+            (Some(400), Some(ErrorCode::InvalidParameters), Rejected),
+            (Some(401), Some(ErrorCode::Unauthorized), Rejected),
+            (Some(415), Some(ErrorCode::UnsupportedMediaType), Rejected),
+            (
+                Some(400),
+                Some(ErrorCode::Unknown("newCode".into())),
+                Rejected,
+            ),
+            (Some(404), None, Rejected),
+        ];
+        for (status, code, want) in cases {
+            assert_eq!(classify(status, code.as_ref()), want, "{status:?} {code:?}");
+        }
     }
 }

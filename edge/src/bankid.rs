@@ -2,13 +2,18 @@
 //! carries the RP client certificate (mutual TLS). Nothing here logs request bodies or answers, as they
 //! hold personal numbers, names and order secrets.
 
+use std::pin::pin;
+use std::time::Duration;
+
+use futures_util::future::{Either, select};
 use legit_core::api::{PreparedStart, StartBody};
 use legit_core::bankid::{
     self, CollectResponse, Endpoint, ErrorCode, OrderRefRequest, OrderResponse, PhoneOrderResponse,
 };
+use legit_core::retry;
 use serde::Serialize;
 use serde::de::DeserializeOwned;
-use worker::{Env, Fetcher, Headers, Method, RequestInit};
+use worker::{Delay, Env, Fetcher, Headers, Method, RequestInit};
 
 use crate::config::{self, Config};
 use crate::error::ApiError;
@@ -91,16 +96,32 @@ impl BankId {
             .with_headers(headers)
             .with_body(Some(serde_json::to_string(body)?.into()));
         let url = format!("{}/{}", self.base, endpoint.path());
-        let mut resp = self
-            .fetcher
-            .fetch(url, Some(init))
-            .await
-            .map_err(|e| ApiError::BankIdUnreachable(e.to_string()))?;
-        let status = resp.status_code();
-        let text = resp
-            .text()
-            .await
-            .map_err(|e| ApiError::BankIdUnreachable(e.to_string()))?;
+        let exchange = async {
+            let mut resp = self
+                .fetcher
+                .fetch(url, Some(init))
+                .await
+                .map_err(|e| ApiError::BankIdUnreachable(e.to_string()))?;
+            let status = resp.status_code();
+            let text = resp
+                .text()
+                .await
+                .map_err(|e| ApiError::BankIdUnreachable(e.to_string()))?;
+            Ok::<_, ApiError>((status, text))
+        };
+        // A hung connection must not hold an order (its QR frames and collects wait on this call) or a
+        // caller: past the limit it counts as no answer, which collect retries and a start reports as RFA5.
+        // The abandoned request is dropped, not aborted: workers-rs 0.8's RequestInit has no signal.
+        let timeout = Delay::from(Duration::from_millis(retry::CALL_TIMEOUT_MS));
+        let (status, text) = match select(pin!(exchange), timeout).await {
+            Either::Left((answer, _)) => answer?,
+            Either::Right(_) => {
+                return Err(ApiError::BankIdUnreachable(format!(
+                    "no answer within {} ms",
+                    retry::CALL_TIMEOUT_MS
+                )));
+            }
+        };
         read_answer(status, &text)
     }
 }
@@ -171,14 +192,22 @@ mod tests {
                 code: ErrorCode::Maintenance
             }
         ));
-        assert!(e.is_transient());
+        assert_eq!(
+            e.collect_failure(),
+            legit_core::retry::CollectFailure::Transient
+        );
     }
 
     #[test]
     fn a_non_json_error_page_keeps_its_status() {
         let e = read_answer::<CollectResponse>(502, "<html>bad gateway</html>").unwrap_err();
-        assert_eq!(e.status(), 502);
-        assert!(e.is_transient());
+        assert!(matches!(e, ApiError::BankId { status: 502, .. }), "{e:?}");
+        // A gateway's trouble, not a refusal: our caller hears "unavailable, try again" (RFA5).
+        assert_eq!((e.status(), e.code()), (503, "bankid_unavailable"));
+        assert_eq!(
+            e.collect_failure(),
+            legit_core::retry::CollectFailure::Transient
+        );
     }
 
     #[test]

@@ -9,7 +9,7 @@ use legit_core::ivr::IvrRequestError;
 use legit_core::link::ReferenceError;
 use legit_core::links_api::LinkRequestError;
 use legit_core::provider::ProviderOutcome;
-use legit_core::retry;
+use legit_core::retry::{self, CollectFailure};
 use worker::Response;
 
 #[derive(Debug, thiserror::Error)]
@@ -80,6 +80,10 @@ pub enum ApiError {
     /// The IVR API takes the tenant's API key from a server: not an agent session, not a browser.
     #[error("API key required")]
     ApiKeyOnly,
+    /// An API key in a URL (`?token=`): URLs end up in logs and browser histories. Refused, so an
+    /// integration that does it fails on its first try rather than leaking the key for months.
+    #[error("API key in a URL")]
+    ApiKeyInUrl,
     /// No order of the caller's tenant was started for this call id (or it is no longer kept).
     #[error("unknown call")]
     UnknownCall,
@@ -171,19 +175,24 @@ impl ApiError {
                     | ErrorCode::TooManyRequests,
                 ..
             }
-            | ApiError::BankIdUnreachable(_) => BankIdOutcome::Unavailable,
+            | ApiError::BankIdUnreachable(_)
+            // A gateway's page, not BankID's answer: the network's trouble, as with no answer at all.
+            | ApiError::BankId {
+                status: 502..=504,
+                code: ErrorCode::Unknown(_),
+            } => BankIdOutcome::Unavailable,
             ApiError::BankId { .. } | ApiError::BankIdAnswer { .. } => BankIdOutcome::Rejected,
             _ => return None,
         })
     }
 
-    /// Whether a failed collect may be repeated at the next slot (never used for starts).
-    pub fn is_transient(&self) -> bool {
+    /// How a failed collect is handled: retried at the next slot, or the order ends (never used for starts).
+    pub fn collect_failure(&self) -> CollectFailure {
         match self {
-            ApiError::BankIdUnreachable(_) => true,
-            ApiError::BankId { status, code } => retry::is_transient(Some(*status), Some(code)),
-            ApiError::BankIdAnswer { status, .. } => retry::is_transient(Some(*status), None),
-            _ => false,
+            ApiError::BankIdUnreachable(_) => retry::classify(None, None),
+            ApiError::BankId { status, code } => retry::classify(Some(*status), Some(code)),
+            ApiError::BankIdAnswer { status, .. } => retry::classify(Some(*status), None),
+            _ => CollectFailure::Rejected,
         }
     }
 
@@ -212,7 +221,8 @@ impl ApiError {
             | ApiError::InvalidLink(_)
             | ApiError::InvalidReference(_)
             | ApiError::InvalidIvr(_)
-            | ApiError::InvalidAudit(_) => 400,
+            | ApiError::InvalidAudit(_)
+            | ApiError::ApiKeyInUrl => 400,
             ApiError::ApiKeyOnly => 403,
             ApiError::UnknownCall => 404,
             ApiError::UnknownReference => 404,
@@ -244,6 +254,7 @@ impl ApiError {
             ApiError::InvalidIvr(e) => e.code(),
             ApiError::InvalidAudit(e) => e.code(),
             ApiError::ApiKeyOnly => "api_key_required",
+            ApiError::ApiKeyInUrl => "api_key_in_url",
             ApiError::UnknownCall => "unknown_call",
             ApiError::UnknownReference => "unknown_reference",
             ApiError::LinkRefused(r) => r.code(),
@@ -286,6 +297,11 @@ impl ApiError {
             ApiError::InvalidAudit(e) => e.to_string(),
             ApiError::ApiKeyOnly => {
                 "The IVR API takes the tenant's API key (Authorization: Bearer), sent from a server.".into()
+            }
+            ApiError::ApiKeyInUrl => {
+                "Send the API key in the Authorization header (Bearer), never in a URL: URLs are logged. \
+                 Replace this key, as it may already be in a log."
+                    .into()
             }
             ApiError::UnknownCall => {
                 "No identification was started for this call, or its result is no longer kept.".into()
@@ -433,6 +449,13 @@ mod tests {
                 "bankid_rejected",
                 Rfa::Rfa22,
             ),
+            (
+                // What `bankid::read_answer` makes of a proxy's HTML page.
+                bankid(504, ErrorCode::Unknown("http_504".into())),
+                503,
+                "bankid_unavailable",
+                Rfa::Rfa5,
+            ),
         ];
         for (err, status, code, rfa) in cases {
             assert_eq!(
@@ -526,17 +549,29 @@ mod tests {
     }
 
     #[test]
-    fn collect_failures_are_transient_only_when_waiting_can_help() {
-        assert!(bankid(503, ErrorCode::Maintenance).is_transient());
-        assert!(ApiError::BankIdUnreachable("x".into()).is_transient());
-        assert!(
-            ApiError::BankIdAnswer {
-                status: 502,
-                reason: "html".into()
-            }
-            .is_transient()
-        );
-        assert!(!bankid(400, ErrorCode::InvalidParameters).is_transient());
+    fn collect_failures_are_retried_only_when_waiting_can_help() {
+        use CollectFailure::{Rejected, Transient, Unavailable};
+        let cases = [
+            (bankid(503, ErrorCode::Maintenance), Transient),
+            (ApiError::BankIdUnreachable("x".into()), Transient),
+            (
+                bankid(502, ErrorCode::Unknown("http_502".into())),
+                Transient,
+            ),
+            (
+                ApiError::BankIdAnswer {
+                    status: 200,
+                    reason: "not the expected JSON".into(),
+                },
+                Rejected,
+            ),
+            (bankid(500, ErrorCode::InternalError), Unavailable),
+            (bankid(408, ErrorCode::RequestTimeout), Unavailable),
+            (bankid(400, ErrorCode::InvalidParameters), Rejected),
+        ];
+        for (error, want) in cases {
+            assert_eq!(error.collect_failure(), want, "{error:?}");
+        }
         assert!(bankid(400, ErrorCode::InvalidParameters).is_invalid_parameters());
     }
 }

@@ -1,6 +1,7 @@
-//! Rate limits on sending and starting links (DESIGN.md §5): per tenant, per destination (SMS pumping: many
-//! messages to premium numbers) and per caller IP, each answered with 429 `rate_limited` and
-//! `Retry-After`.
+//! Rate limits on sending and starting links (DESIGN.md §5): sending per tenant and per destination (SMS
+//! pumping: many messages to premium numbers), starting per caller IP, each answered with 429
+//! `rate_limited` and `Retry-After`. Sending is not counted per IP: it takes an agent or the backend, and a
+//! contact centre's agents share one public address.
 //!
 //! The counting is Cloudflare's rate-limit binding (`[[ratelimits]]` in wrangler.toml, Miniflare's
 //! `ratelimits` locally, read from the same file by `edge/local/run.mjs`), so the limits themselves are
@@ -20,7 +21,7 @@ use crate::error::ApiError;
 pub const LINKS_PER_TENANT: &str = "LINKS_PER_TENANT";
 /// Binding: links sent per destination number or address.
 pub const LINKS_PER_DESTINATION: &str = "LINKS_PER_DESTINATION";
-/// Binding: links sent and started per caller IP.
+/// Binding: links started per caller IP (the customer's side).
 pub const LINKS_PER_IP: &str = "LINKS_PER_IP";
 /// The `period` of every binding above. Cloudflare allows 10 or 60 s; a refused caller may try again
 /// after at most one period.
@@ -35,9 +36,9 @@ pub struct Check {
     pub key: String,
 }
 
-/// The counts of `POST /api/v1/links`: the tenant, the destination, the caller's address. Destination first:
-/// it is the narrowest, so a pumping attempt is refused before it eats the tenant's allowance.
-pub fn for_create(tenant: &str, destination: &Destination, ip: &str) -> Vec<Check> {
+/// The counts of `POST /api/v1/links`: the destination, then the tenant. Destination first: it is the
+/// narrowest, so a pumping attempt is refused before it eats the tenant's allowance.
+pub fn for_create(tenant: &str, destination: &Destination) -> Vec<Check> {
     let digest = Sha256::digest(format!("{tenant}\0{}", destination.rate_limit_key()));
     vec![
         Check {
@@ -49,11 +50,6 @@ pub fn for_create(tenant: &str, destination: &Destination, ip: &str) -> Vec<Chec
             binding: LINKS_PER_TENANT,
             scope: "tenant",
             key: format!("t:{tenant}"),
-        },
-        Check {
-            binding: LINKS_PER_IP,
-            scope: "ip",
-            key: format!("ip:{ip}"),
         },
     ]
 }
@@ -114,28 +110,27 @@ mod tests {
     use legit_core::email::Email;
 
     #[test]
-    fn a_link_counts_against_its_destination_tenant_and_address() {
+    fn a_sent_link_counts_against_its_destination_and_tenant_not_the_agents_address() {
         let to = Destination::Sms(PhoneNumber::parse("070-123 45 67").unwrap());
-        let checks = for_create("demo", &to, "192.0.2.7");
+        let checks = for_create("demo", &to);
         let scopes: Vec<_> = checks.iter().map(|c| (c.binding, c.scope)).collect();
         assert_eq!(
             scopes,
             [
                 (LINKS_PER_DESTINATION, "destination"),
                 (LINKS_PER_TENANT, "tenant"),
-                (LINKS_PER_IP, "ip")
             ]
         );
         assert_eq!(checks[1].key, "t:demo");
-        assert_eq!(checks[2].key, "ip:192.0.2.7");
+        assert_eq!(for_start("192.0.2.7")[0].key, "ip:192.0.2.7");
         // The same number typed another way is the same key; no digit of it is in the key.
         let same = Destination::Sms(PhoneNumber::parse("+46701234567").unwrap());
-        assert_eq!(for_create("demo", &same, "x")[0], checks[0]);
+        assert_eq!(for_create("demo", &same)[0], checks[0]);
         assert!(!checks[0].key.contains("701234567"), "{}", checks[0].key);
         // Another tenant counts apart.
-        assert_ne!(for_create("other", &to, "x")[0].key, checks[0].key);
+        assert_ne!(for_create("other", &to)[0].key, checks[0].key);
         let mail = Destination::Email(Email::parse("anna@example.com").unwrap());
-        assert!(!for_create("demo", &mail, "x")[0].key.contains("anna"));
+        assert!(!for_create("demo", &mail)[0].key.contains("anna"));
     }
 
     #[test]

@@ -1,6 +1,7 @@
 //! Routes. A plain `match` rather than `worker::Router`, because the latter answers unknown paths and
 //! wrong methods itself in plain text, and every answer of the edge must use the one error format.
 
+use futures_util::StreamExt;
 use worker::{Env, Method, Request, Response};
 
 use legit_core::audit::AuditQuery;
@@ -92,9 +93,9 @@ pub async fn handle(mut req: Request, env: Env) -> worker::Result<Response> {
     // Read the body before anything can refuse the request: answering before it is consumed makes the
     // runtime reset a kept-alive connection, and the caller's next request fails.
     let body = if req.method() == Method::Post {
-        req.bytes().await.unwrap_or_default()
+        read_body(&mut req).await
     } else {
-        Vec::new()
+        Ok(Vec::new())
     };
     let mut cors = None;
     let result = match Config::from_env(&env) {
@@ -108,13 +109,47 @@ pub async fn handle(mut req: Request, env: Env) -> worker::Result<Response> {
                     cors = origin.cross_origin().map(str::to_owned);
                     let path = req.path();
                     let route = route(&req.method(), &path);
-                    dispatch(route, &req, &body, &env, &config, &origin).await
+                    match body {
+                        Ok(body) => dispatch(route, &req, &body, &env, &config, &origin).await,
+                        Err(e) => Err(e),
+                    }
                 }
             }
         }
     };
     let resp = result.or_else(ApiError::into_response)?;
     http::finish(resp, cors.as_deref())
+}
+
+/// More than any request of ours needs (a start is refused past 64 KiB, with the body read, so the
+/// connection stays usable). Past this the rest is not read at all: a huge upload must not fill the
+/// isolate's 128 MB and take every request it serves down with it.
+const MAX_READ_BODY: usize = 1024 * 1024;
+
+async fn read_body(req: &mut Request) -> Result<Vec<u8>, ApiError> {
+    let too_large = ApiError::BodyTooLarge {
+        limit: MAX_READ_BODY,
+    };
+    let declared = req.headers().get("Content-Length").ok().flatten();
+    if declared
+        .and_then(|n| n.trim().parse::<u64>().ok())
+        .is_some_and(|n| n > MAX_READ_BODY as u64)
+    {
+        return Err(too_large);
+    }
+    let Ok(mut stream) = req.stream() else {
+        return Ok(Vec::new()); // no body at all
+    };
+    let mut body = Vec::new();
+    while let Some(chunk) = stream.next().await {
+        // A broken upload reads as what arrived; the handler's parser then refuses it.
+        let Ok(chunk) = chunk else { break };
+        if body.len() + chunk.len() > MAX_READ_BODY {
+            return Err(too_large);
+        }
+        body.extend_from_slice(&chunk);
+    }
+    Ok(body)
 }
 
 async fn dispatch(
@@ -142,11 +177,7 @@ async fn dispatch(
         Route::OrderEvents(id) | Route::CancelOrder(id) => {
             orders::known(id)?;
             let key = config::session_key(env)?;
-            let query_token = req
-                .url()?
-                .query_pairs()
-                .find(|(k, _)| k == "token")
-                .map(|(_, v)| v.into_owned());
+            let query_token = url_token(req, config)?;
             let credential = creds.bearer.or(query_token.as_deref());
             let grant = access::order_access(&config.tenants, origin, credential, id, &key, now)?;
             if matches!(route, Route::OrderEvents(_)) {
@@ -175,11 +206,7 @@ async fn dispatch(
         Route::LinkView(reference) | Route::LinkEvents(reference) => {
             let key = config::session_key(env)?;
             // `EventSource` cannot send headers: the stream takes the agent's session as `?token=` too.
-            let query_token = req
-                .url()?
-                .query_pairs()
-                .find(|(k, _)| k == "token")
-                .map(|(_, v)| v.into_owned());
+            let query_token = url_token(req, config)?;
             let creds = Credentials {
                 bearer: creds.bearer.or(query_token.as_deref()),
                 ..creds
@@ -215,6 +242,20 @@ async fn dispatch(
         Route::Health => meta::health(env, config),
         Route::Jwks => meta::jwks(env),
         Route::NotFound => Err(ApiError::NotFound),
+    }
+}
+
+/// The `?token=` a browser's `EventSource` sends for want of headers: an order token or an agent session.
+/// Never an API key: a URL is logged by proxies and kept in histories.
+fn url_token(req: &Request, config: &Config) -> Result<Option<String>, ApiError> {
+    let token = req
+        .url()?
+        .query_pairs()
+        .find(|(k, _)| k == "token")
+        .map(|(_, v)| v.into_owned());
+    match token {
+        Some(t) if config.tenants.for_api_key(&t).is_some() => Err(ApiError::ApiKeyInUrl),
+        token => Ok(token),
     }
 }
 

@@ -220,6 +220,24 @@ async fn identifying_someone_else_takes_an_agent_and_orders_take_their_token() {
     .await;
     assert_eq!(refused.status, StatusCode::FORBIDDEN, "{refused:?}");
     assert_eq!(refused.body["error"]["code"], "agents_only");
+    // Nor bind an order to someone's personal number: BankID would end that person's order in progress.
+    let bound = json!({"kind": "auth", "personalNumber": DEFAULT_PNR});
+    for origin in [Some(ALLOWED_ORIGIN), None] {
+        let refused = send(
+            &edge,
+            Method::POST,
+            "/api/v1/orders",
+            origin,
+            Some(bound.clone()),
+        )
+        .await;
+        assert_eq!(
+            refused.status,
+            StatusCode::FORBIDDEN,
+            "{origin:?}: {refused:?}"
+        );
+        assert_eq!(refused.body["error"]["code"], "agents_only", "{origin:?}");
+    }
     let wrong_key = edge
         .send(
             edge.request(Method::POST, "/api/v1/orders")

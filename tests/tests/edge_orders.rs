@@ -319,8 +319,43 @@ async fn bankid_unavailable_for_good_fails_with_rfa5() {
     assert_state(&failed, "failed", None, Some("RFA5"));
     assert_eq!(failed["errorCode"], "bankid_unavailable", "{failed}");
     events.assert_ends_within(Duration::from_secs(5)).await;
+    // Giving up here must end it at BankID too, or the person could still finish it in the app.
+    let order = sim.order(&only_order_ref(&sim).await).await;
+    assert_eq!(order["status"], "failed", "BankID must know: {order}");
+    assert_eq!(order["hintCode"], "cancelled", "{order}");
     drop(events);
     finish(&sim, &edge).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn internal_error_on_collect_is_not_retried_and_shows_rfa5() {
+    // BANKID.md §3: internalError and requestTimeout, "do not retry automatically; show RFA5".
+    for kind in ["internalError", "requestTimeout"] {
+        let (sim, edge) = stack().await;
+        let order_id = edge.start_order_id(json!({"kind": "auth"})).await;
+        let order_ref = only_order_ref(&sim).await;
+        sim.add_fault(json!({"endpoint": "collect", "kind": kind, "count": 1}))
+            .await;
+        let mut events = edge.events(&order_id).await;
+        let failed = events
+            .state_where_within(Duration::from_secs(10), "status is final", |s| {
+                s["status"] != "pending"
+            })
+            .await;
+        assert_state(&failed, "failed", None, Some("RFA5"));
+        assert_eq!(
+            failed["errorCode"], "bankid_unavailable",
+            "{kind}: {failed}"
+        );
+        assert_eq!(failed["collects"], 1, "{kind}: no second collect: {failed}");
+        let order = sim.order(&order_ref).await;
+        assert_eq!(
+            order["hintCode"], "cancelled",
+            "{kind}: ended at BankID: {order}"
+        );
+        drop(events);
+        finish(&sim, &edge).await;
+    }
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -586,6 +621,15 @@ async fn healthz_says_where_bankid_is() {
         "{answer:?}"
     );
     assert_eq!(answer.body["ok"], true, "{answer:?}");
+    // Anyone may ask: a count, not the list of who uses the service.
+    assert!(
+        answer.body["tenants"].as_u64().is_some_and(|n| n >= 1),
+        "{answer:?}"
+    );
+    assert!(
+        !answer.body.to_string().contains(legit_tests::edge::TENANT),
+        "{answer:?}"
+    );
     assert_eq!(
         answer.body["bankidBase"],
         sim.running.rp_url.trim_end_matches('/'),
@@ -662,6 +706,17 @@ async fn only_json_bodies_of_sane_size_start_orders() {
         .await;
     assert_eq!(answer.status, StatusCode::PAYLOAD_TOO_LARGE, "{answer:?}");
     assert_eq!(answer.body["error"]["code"], "body_too_large", "{answer:?}");
+    // Far past any body of ours: refused without waiting for the rest, which here never comes. Reading it
+    // all first would hold the request (and fill the isolate's memory) for as long as the sender likes.
+    let declared = "Content-Length: 104857600\r\n\r\n".to_owned();
+    let mut chunked = "Transfer-Encoding: chunked\r\n\r\n".to_owned();
+    for _ in 0..24 {
+        chunked.push_str(&format!("10000\r\n{}\r\n", "x".repeat(0x10000)));
+    }
+    for (how, rest) in [("declared", declared), ("chunked", chunked)] {
+        let status = stalled_upload_status(&edge.base_url, &rest).await;
+        assert_eq!(status, 413, "{how} upload past the limit");
+    }
     assert!(sim.orders().await.is_empty(), "nothing may reach BankID");
     // A charset parameter is fine: the widget's fetch may add one.
     let answer = edge
@@ -672,6 +727,70 @@ async fn only_json_bodies_of_sane_size_start_orders() {
         )
         .await;
     assert_eq!(answer.status, StatusCode::CREATED, "{answer:?}");
+    finish(&sim, &edge).await;
+}
+
+/// Sends a start request whose upload then stalls (`rest` is the header block's end and whatever body
+/// goes out), and returns the status line's code, or fails if no answer comes within 10 s.
+async fn stalled_upload_status(base_url: &str, rest: &str) -> u16 {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let host = base_url.trim_start_matches("http://").trim_end_matches('/');
+    let socket = tokio::net::TcpStream::connect(host).await.expect("connect");
+    let (mut reader, mut writer) = socket.into_split();
+    let head = format!(
+        "POST /api/v1/orders HTTP/1.1\r\nHost: {host}\r\nX-Legit-Tenant: {}\r\n\
+         Content-Type: application/json\r\n{rest}",
+        legit_tests::edge::TENANT
+    );
+    // Written beside the reading: the edge may answer before taking all of it. Then the upload stalls,
+    // with the connection open (closing it would end the body).
+    let writing = tokio::spawn(async move {
+        let _ = writer.write_all(head.as_bytes()).await;
+        tokio::time::sleep(Duration::from_secs(30)).await;
+        drop(writer);
+    });
+    let mut answer = Vec::new();
+    let mut buf = [0u8; 4096];
+    let read = tokio::time::timeout(Duration::from_secs(10), async {
+        while !answer.windows(4).any(|w| w == b"\r\n\r\n") {
+            match reader.read(&mut buf).await {
+                Ok(0) | Err(_) => break,
+                Ok(n) => answer.extend_from_slice(&buf[..n]),
+            }
+        }
+    })
+    .await;
+    writing.abort();
+    assert!(
+        read.is_ok(),
+        "no answer within 10 s while the upload stalls"
+    );
+    let text = String::from_utf8_lossy(&answer);
+    text.split(' ')
+        .nth(1)
+        .and_then(|code| code.parse().ok())
+        .unwrap_or_else(|| panic!("no status line in {text:?}"))
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_bankid_that_hangs_is_given_up_after_the_call_timeout() {
+    let (sim, edge) = stack().await;
+    let limit = Duration::from_millis(legit_core::retry::CALL_TIMEOUT_MS);
+    sim.add_fault(json!({"endpoint": "auth", "kind": "latency", "latencyMs": 12_000}))
+        .await;
+    let t = Instant::now();
+    let answer = edge.post("/api/v1/orders", &json!({"kind": "auth"})).await;
+    let waited = t.elapsed();
+    assert_eq!(answer.status, StatusCode::SERVICE_UNAVAILABLE, "{answer:?}");
+    assert_eq!(
+        answer.body["error"]["code"], "bankid_unavailable",
+        "{answer:?}"
+    );
+    assert_eq!(answer.body["error"]["rfa"], "RFA5", "{answer:?}");
+    assert!(
+        waited >= limit && waited < limit + Duration::from_secs(3),
+        "the caller waited {waited:?}, the limit is {limit:?}"
+    );
     finish(&sim, &edge).await;
 }
 

@@ -445,12 +445,22 @@ async fn unknown_references_tokens_and_other_tenants_learn_nothing() {
     let theirs = look_up(&edge, &other_key, &reference).await;
     assert_eq!(theirs.status, StatusCode::NOT_FOUND, "{theirs:?}");
     assert_eq!(theirs.body["error"]["code"], "unknown_reference");
-    let request = edge.request(
-        Method::GET,
-        &format!("/api/v1/links/{reference}/events?token={other_key}"),
-    );
+    let request = edge
+        .request(Method::GET, &format!("/api/v1/links/{reference}/events"))
+        .bearer_auth(&other_key);
     let theirs = edge.send(request, "GET events as another tenant").await;
     assert_eq!(theirs.status, StatusCode::NOT_FOUND, "{theirs:?}");
+    // An API key never goes in a URL (logs keep URLs), not even a valid one.
+    for path in [
+        format!("/api/v1/links/{reference}/events?token={other_key}"),
+        format!("/api/v1/links/{reference}?token={}", edge.api_key),
+    ] {
+        let in_url = edge
+            .send(edge.request(Method::GET, &path), "API key in a URL")
+            .await;
+        assert_eq!(in_url.status, StatusCode::BAD_REQUEST, "{in_url:?}");
+        assert_eq!(in_url.body["error"]["code"], "api_key_in_url", "{in_url:?}");
+    }
 
     // A customer page cannot look links up.
     let anonymous = edge.get(&format!("/api/v1/links/{reference}")).await;

@@ -4,6 +4,9 @@
 //! every rule here is tested natively and in the browser.
 
 use legit_core::api::{EventUser, FailReason, OrderEvent, OrderKind, OrderStatus, QrFrame};
+use legit_core::bankid::HintCode;
+#[cfg(feature = "customer")]
+use legit_core::rfa::Device;
 use legit_core::rfa::{self, Flow, Rfa};
 
 use crate::host::HostEvent;
@@ -375,9 +378,11 @@ impl Machine {
     }
 }
 
-/// The QR code is shown only while nobody has scanned it (BANKID.md §6).
+/// The QR code is shown only while nobody has picked the order up: before the first state, and on
+/// `outstandingTransaction`, the one hint the edge sends frames for (BANKID.md §6, `OrderEvent::shows_qr`).
+/// Any other hint would freeze the last frame on screen, and scanning a stale frame fails with startFailed.
 fn shows_qr(hint: Option<&str>) -> bool {
-    matches!(hint, None | Some("outstandingTransaction" | "noClient"))
+    hint.is_none_or(|h| h == HintCode::OutstandingTransaction.as_str())
 }
 
 /// Reads an `event: state` payload (`legit_core::api::OrderEvent` as JSON). Also takes
@@ -494,14 +499,16 @@ pub fn agent_text(phase: &Phase) -> Option<Text> {
 }
 
 /// Extra help under a failure (DESIGN.md §6).
+#[cfg(feature = "customer")]
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Guidance {
-    /// `startFailed`: the link to install.bankid.com and the common causes; `qr` for the scan-related cause.
-    StartFailed { qr: bool },
+    /// `startFailed`: the link to install.bankid.com and the common causes that fit the flow.
+    StartFailed { causes: &'static [Text] },
     /// `userCancel`: the alternatives (try again, another device).
     UserCancelled,
 }
 
+#[cfg(feature = "customer")]
 pub fn guidance(phase: &Phase, flow: Flow) -> Option<Guidance> {
     let Phase::Failed(Failure {
         why: Why::BankId { hint },
@@ -512,10 +519,29 @@ pub fn guidance(phase: &Phase, flow: Flow) -> Option<Guidance> {
     };
     match hint.as_deref() {
         Some("startFailed") => Some(Guidance::StartFailed {
-            qr: flow == Flow::OtherDevice,
+            causes: start_failed_causes(flow),
         }),
         Some("userCancel") => Some(Guidance::UserCancelled),
         _ => None,
+    }
+}
+
+/// The common causes of `startFailed` where the app was to start (BANKID.md §10). Antivirus, firewalls and
+/// an old operating system stop the computer's Security Application, not the phone app, so a phone user is
+/// not sent looking for them.
+#[cfg(feature = "customer")]
+fn start_failed_causes(flow: Flow) -> &'static [Text] {
+    match flow {
+        Flow::OtherDevice => &[Text::CauseOldApp, Text::CauseQrLate],
+        Flow::SameDevice(Device::Mobile) => &[Text::CauseOldApp, Text::CausePrompt],
+        Flow::SameDevice(Device::Desktop) => &[
+            Text::CauseOldApp,
+            Text::CausePrompt,
+            Text::CauseFirewall,
+            Text::CauseOldOs,
+        ],
+        // BankID does not end phone orders with startFailed; should it, the app is the only suspect.
+        Flow::Phone => &[Text::CauseOldApp],
     }
 }
 
@@ -642,7 +668,27 @@ mod tests {
         );
         assert_eq!(
             guidance(&desk.phase, desk.flow),
-            Some(Guidance::StartFailed { qr: false })
+            Some(Guidance::StartFailed {
+                causes: &[
+                    Text::CauseOldApp,
+                    Text::CausePrompt,
+                    Text::CauseFirewall,
+                    Text::CauseOldOs
+                ]
+            })
+        );
+    }
+
+    #[test]
+    fn a_phone_is_not_sent_looking_for_a_firewall_after_start_failed() {
+        let mut m = Machine::new(OrderKind::Auth, Flow::SameDevice(Device::Mobile));
+        started(&mut m);
+        m.step(Input::State(event("failed", Some("startFailed"))));
+        assert_eq!(
+            guidance(&m.phase, m.flow),
+            Some(Guidance::StartFailed {
+                causes: &[Text::CauseOldApp, Text::CausePrompt]
+            })
         );
     }
 
@@ -665,6 +711,17 @@ mod tests {
         );
         m.step(qr_frame("<script>"));
         assert!(matches!(&m.phase, Phase::Pending { qr: Some(q), .. } if q == "bankid.a.1.y"));
+        m.step(Input::State(event("pending", Some("noClient"))));
+        assert!(
+            matches!(&m.phase, Phase::Pending { qr: None, .. }),
+            "the edge sends no frames on noClient: no frozen code left to scan"
+        );
+        m.step(Input::State(event(
+            "pending",
+            Some("outstandingTransaction"),
+        )));
+        m.step(qr_frame("bankid.a.3.w"));
+        assert!(matches!(&m.phase, Phase::Pending { qr: Some(q), .. } if q == "bankid.a.3.w"));
         m.step(Input::State(event("pending", Some("userSign"))));
         assert!(
             matches!(&m.phase, Phase::Pending { qr: None, .. }),
@@ -889,7 +946,9 @@ mod tests {
         m.step(Input::State(event("failed", Some("startFailed"))));
         assert_eq!(
             guidance(&m.phase, m.flow),
-            Some(Guidance::StartFailed { qr: true })
+            Some(Guidance::StartFailed {
+                causes: &[Text::CauseOldApp, Text::CauseQrLate]
+            })
         );
         assert_eq!(customer_message(&m.phase), Some(Message::Rfa(Rfa::Rfa17B)));
     }

@@ -222,10 +222,11 @@ catalogue! {
         "Installer eller oppdater BankID på install.bankid.com",
     ],
     #[cfg(feature = "customer")]
+    // Whatever the flow: the button under it names the other way (QR code, or this device).
     UserCancelAlternatives => [
-        "Du kan försöka igen, eller använda BankID på en annan enhet med QR-kod.",
-        "You can try again, or use BankID on another device with a QR code.",
-        "Du kan prøve igjen, eller bruke BankID på en annen enhet med QR-kode.",
+        "Du kan försöka igen, eller starta BankID på ett annat sätt.",
+        "You can try again, or start BankID another way.",
+        "Du kan prøve igjen, eller starte BankID på en annen måte.",
     ],
     #[cfg(feature = "customer")]
     InAppBrowser => [

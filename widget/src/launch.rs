@@ -1,6 +1,7 @@
 //! Opening the BankID app on the same device (BANKID.md §7, DESIGN.md §6): which device we are on, the launch
 //! URL, and whether to try the app by ourselves or only offer the button. Pure; the component does the timing.
 
+use legit_core::bankid::HintCode;
 use legit_core::rfa::Device;
 
 /// Where the widget runs, as far as the user agent tells.
@@ -10,7 +11,13 @@ pub struct Platform {
     /// Facebook, Instagram, LinkedIn and similar in-app browsers, and Android webviews: they often do not hand
     /// the launch URL to the app, so we offer the button and the QR code instead of relying on autostart.
     pub in_app: bool,
+    /// Safari on an iPhone or iPad: the app cannot tell which browser to go back to, and Safari returns only
+    /// to an address it is given (BANKID.md §7). Other iOS browsers (Chrome, Firefox, Edge …) are not it.
+    pub ios_safari: bool,
 }
+
+/// Markers of iOS browsers that are not Safari, though their user agents say "Safari" too.
+const OTHER_IOS_BROWSERS: &[&str] = &["CriOS", "FxiOS", "EdgiOS", "OPiOS", "GSA/", "YaBrowser"];
 
 /// Substrings of in-app browsers' and webviews' user agents.
 const IN_APP_MARKERS: &[&str] = &[
@@ -29,31 +36,59 @@ const IN_APP_MARKERS: &[&str] = &[
 /// Reads the user agent. `touch_points` is `navigator.maxTouchPoints`: iPadOS presents itself as a Mac and
 /// only its touch screen gives it away.
 pub fn platform(user_agent: &str, touch_points: i32) -> Platform {
-    let mobile = ["Android", "iPhone", "iPad", "iPod", "Mobile"]
+    let ipad_as_mac = user_agent.contains("Macintosh") && touch_points > 1;
+    let ios = ["iPhone", "iPad", "iPod"]
         .iter()
         .any(|m| user_agent.contains(m))
-        || (user_agent.contains("Macintosh") && touch_points > 1);
+        || ipad_as_mac;
+    let mobile = ios || ["Android", "Mobile"].iter().any(|m| user_agent.contains(m));
+    let in_app = IN_APP_MARKERS.iter().any(|m| user_agent.contains(m));
     Platform {
         device: if mobile {
             Device::Mobile
         } else {
             Device::Desktop
         },
-        in_app: IN_APP_MARKERS.iter().any(|m| user_agent.contains(m)),
+        in_app,
+        ios_safari: ios
+            && !in_app
+            && user_agent.contains("Safari")
+            && !OTHER_IOS_BROWSERS.iter().any(|m| user_agent.contains(m)),
     }
 }
 
-/// BANKID.md §7: the desktop program answers `bankid:///`, phones the universal link; `redirect=null`
-/// everywhere (the user or the OS switches back).
-pub fn launch_url(auto_start_token: &str, device: Device) -> String {
+/// BANKID.md §7: the desktop program answers `bankid:///`, phones the universal link. `redirect=null` (the
+/// user or the OS switches back) except where `return_to` names the page to come back to: iOS Safari, on a
+/// page of its own, which reloads the page there and resumes the order.
+pub fn launch_url(auto_start_token: &str, device: Device, return_to: Option<&str>) -> String {
     let token: String = auto_start_token
         .chars()
         .filter(|c| c.is_ascii_alphanumeric() || *c == '-')
         .collect();
     match device {
         Device::Desktop => format!("bankid:///?autostarttoken={token}&redirect=null"),
-        Device::Mobile => format!("https://app.bankid.com/?autostarttoken={token}&redirect=null"),
+        Device::Mobile => {
+            let redirect = return_to
+                .filter(|url| url.starts_with("https://") || url.starts_with("http://"))
+                .map_or_else(|| "null".to_owned(), encode_component);
+            format!("https://app.bankid.com/?autostarttoken={token}&redirect={redirect}")
+        }
     }
+}
+
+/// Percent-encodes all but RFC 3986's unreserved characters, as `encodeURIComponent` does for a query value.
+fn encode_component(text: &str) -> String {
+    let mut out = String::with_capacity(text.len() * 3);
+    for b in text.bytes() {
+        if b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'.' | b'~') {
+            out.push(char::from(b));
+        } else {
+            out.push('%');
+            out.push(char::from(b"0123456789ABCDEF"[usize::from(b >> 4)]));
+            out.push(char::from(b"0123456789ABCDEF"[usize::from(b & 15)]));
+        }
+    }
+    out
 }
 
 /// How to bring the app up.
@@ -77,6 +112,15 @@ pub fn plan(platform: Platform, in_iframe: bool, token_used: bool) -> LaunchPlan
     } else {
         LaunchPlan::ButtonNow
     }
+}
+
+/// Whether the app has yet to pick the order up: no state yet, `outstandingTransaction` or `noClient`
+/// (BANKID.md §4). Once it has (`started`, `userSign`, …), a start button could only open the app again
+/// (BANKID.md §5: the button is for when the app did not open).
+pub fn app_not_opened(hint: Option<&str>) -> bool {
+    hint.is_none_or(|h| {
+        h == HintCode::OutstandingTransaction.as_str() || h == HintCode::NoClient.as_str()
+    })
 }
 
 /// Whether the "Start BankID" button shows `elapsed_ms` after the order started.
@@ -112,18 +156,50 @@ mod tests {
     }
 
     #[test]
+    fn only_safari_on_ios_is_given_the_page_to_return_to() {
+        const CHROME_IOS: &str = "Mozilla/5.0 (iPhone; CPU iPhone OS 17_5 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) CriOS/126.0.6478.54 Mobile/15E148 Safari/604.1";
+        const FIREFOX_IOS: &str = "Mozilla/5.0 (iPhone; CPU iPhone OS 17_5 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) FxiOS/127.0 Mobile/15E148 Safari/605.1.15";
+        const CHROME_ANDROID: &str = "Mozilla/5.0 (Linux; Android 14; Pixel 8) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/126.0 Mobile Safari/537.36";
+        assert!(platform(SAFARI_IOS, 5).ios_safari);
+        assert!(platform(IPAD_AS_MAC, 5).ios_safari);
+        for ua in [CHROME_IOS, FIREFOX_IOS, INSTAGRAM_IOS, CHROME_ANDROID] {
+            assert!(!platform(ua, 5).ios_safari, "{ua}");
+        }
+        assert!(!platform(IPAD_AS_MAC, 0).ios_safari, "a Mac is not an iPad");
+        assert!(!platform(CHROME_WIN, 0).ios_safari);
+    }
+
+    #[test]
     fn launch_urls_follow_bankids_sample() {
         let t = "46c8b7a6-5b5b-4b5a-9a0f-0123456789ab";
         assert_eq!(
-            launch_url(t, Device::Desktop),
+            launch_url(t, Device::Desktop, None),
             format!("bankid:///?autostarttoken={t}&redirect=null")
         );
         assert_eq!(
-            launch_url(t, Device::Mobile),
+            launch_url(t, Device::Mobile, None),
+            format!("https://app.bankid.com/?autostarttoken={t}&redirect=null")
+        );
+        let page = "https://shop.example/account?x=1&y=å#top";
+        assert_eq!(
+            launch_url(t, Device::Mobile, Some(page)),
+            format!(
+                "https://app.bankid.com/?autostarttoken={t}&redirect=\
+                 https%3A%2F%2Fshop.example%2Faccount%3Fx%3D1%26y%3D%C3%A5%23top"
+            ),
+            "iOS Safari: back to the page, the address one query value"
+        );
+        assert_eq!(
+            launch_url(t, Device::Desktop, Some(page)),
+            format!("bankid:///?autostarttoken={t}&redirect=null"),
+            "the desktop program always takes redirect=null"
+        );
+        assert_eq!(
+            launch_url(t, Device::Mobile, Some("javascript:alert(1)")),
             format!("https://app.bankid.com/?autostarttoken={t}&redirect=null")
         );
         assert_eq!(
-            launch_url("a&redirect=https://evil", Device::Mobile),
+            launch_url("a&redirect=https://evil", Device::Mobile, None),
             "https://app.bankid.com/?autostarttoken=aredirecthttpsevil&redirect=null",
             "a token cannot smuggle in parameters"
         );
@@ -159,5 +235,15 @@ mod tests {
             "coming back from the app must not start it again"
         );
         assert!(button_visible(LaunchPlan::ButtonNow, 0));
+    }
+
+    #[test]
+    fn the_start_button_is_gone_once_the_app_has_the_order() {
+        for hint in [None, Some("outstandingTransaction"), Some("noClient")] {
+            assert!(app_not_opened(hint), "{hint:?}");
+        }
+        for hint in ["started", "userSign", "userMrtd", "brandNewHint2027"] {
+            assert!(!app_not_opened(Some(hint)), "{hint}");
+        }
     }
 }

@@ -32,6 +32,7 @@ fn opened() -> Vec<String> {
 const DESKTOP: Platform = Platform {
     device: Device::Desktop,
     in_app: false,
+    ios_safari: false,
 };
 
 fn params(query: &str) -> Params {
@@ -157,6 +158,7 @@ async fn phones_are_asked_rfa20_with_this_device_first() {
     let phone = Platform {
         device: Device::Mobile,
         in_app: false,
+        ios_safari: false,
     };
     let w = scratch(settings("tenant=acme&lang=en", phone));
     tick().await;
@@ -417,18 +419,97 @@ mod launch_button {
     use leptos::prelude::*;
 
     fn mount_button(platform: Platform, in_iframe: bool, token: &'static str) -> Mounted2 {
+        mount_button_while(platform, in_iframe, token, RwSignal::new(true))
+    }
+
+    /// `app_not_opened` stands for the order's hint: true until the app picks the order up.
+    fn mount_button_while(
+        platform: Platform,
+        in_iframe: bool,
+        token: &'static str,
+        app_not_opened: RwSignal<bool>,
+    ) -> Mounted2 {
         let node = new_node();
         node.set_class_name("legit");
         let mut s = settings("tenant=acme&lang=en", platform);
         s.in_iframe = in_iframe;
         let handle = leptos::mount::mount_to(node.clone(), move || {
             let ctx = Ctx::new(s);
-            view! { <LaunchButton ctx=ctx token=token.to_owned() /> }.into_any()
+            let app_not_opened = Memo::new(move |_| app_not_opened.get());
+            view! { <LaunchButton ctx=ctx token=token.to_owned() app_not_opened=app_not_opened /> }
+                .into_any()
         });
         Mounted2 {
             node,
             _widget: legit_widget::Mounted::from(handle),
         }
+    }
+
+    #[wasm_bindgen_test]
+    async fn the_button_goes_once_the_app_has_the_order_and_nothing_moves() {
+        let phone = Platform {
+            device: Device::Mobile,
+            in_app: false,
+            ios_safari: false,
+        };
+        let waiting = RwSignal::new(true);
+        let w = mount_button_while(
+            phone,
+            false,
+            "99999999-2222-4333-8444-555555555555",
+            waiting,
+        );
+        tick().await;
+        assert!(
+            w.find("a.btn").is_some(),
+            "the button while the app has not opened"
+        );
+        let height = w
+            .find(".launch-slot")
+            .map(|s| s.get_bounding_client_rect().height());
+        waiting.set(false);
+        tick().await;
+        assert!(
+            w.find("a.btn").is_none(),
+            "no button once the app has the order"
+        );
+        assert_eq!(
+            w.find(".launch-slot")
+                .map(|s| s.get_bounding_client_rect().height()),
+            height,
+            "the slot kept its height"
+        );
+    }
+
+    #[wasm_bindgen_test]
+    async fn ios_safari_is_sent_back_to_this_page_but_not_from_a_frame() {
+        let safari = Platform {
+            device: Device::Mobile,
+            in_app: false,
+            ios_safari: true,
+        };
+        let page = web_sys::window().unwrap().location().href().unwrap();
+        let encoded = String::from(js_sys::encode_uri_component(&page));
+        let token = "aaaaaaaa-2222-4333-8444-555555555555";
+        let w = mount_button(safari, false, token);
+        tick().await;
+        let href = w.find("a.btn").and_then(|a| a.get_attribute("href"));
+        assert_eq!(
+            href,
+            Some(format!(
+                "https://app.bankid.com/?autostarttoken={token}&redirect={encoded}"
+            ))
+        );
+        let framed = mount_button(safari, true, token);
+        tick().await;
+        let href = framed.find("a.btn").and_then(|a| a.get_attribute("href"));
+        assert_eq!(
+            href,
+            Some(format!(
+                "https://app.bankid.com/?autostarttoken={token}&redirect=null"
+            )),
+            "a frame cannot know its host page"
+        );
     }
 
     #[wasm_bindgen_test]
@@ -481,6 +562,7 @@ mod launch_button {
         let phone = Platform {
             device: Device::Mobile,
             in_app: true,
+            ios_safari: false,
         };
         let w = mount_button(phone, false, "77777777-2222-4333-8444-555555555555");
         tick().await;

@@ -52,12 +52,7 @@ pub async fn create(
     json_body(req, body)?;
     let valid = parse_create_link_request(body)?.validate(caller.tenant.locale)?;
     let tenant = caller.tenant;
-    let ip = caller_ip(req, config)?;
-    rate_limit::enforce(
-        env,
-        &rate_limit::for_create(&tenant.id, &valid.destination, &ip),
-    )
-    .await?;
+    rate_limit::enforce(env, &rate_limit::for_create(&tenant.id, &valid.destination)).await?;
 
     let token = LinkToken::from_random(random()?);
     let ttl_ms = tenant.link_ttl_secs * 1_000;

@@ -25,8 +25,10 @@ pub async fn start(
 ) -> Result<Response, ApiError> {
     check_json_body(req, body)?;
     let asked = api::parse_start_request(body)?;
-    // Asking BankID to identify someone else is an agent's act (the phone flow), never a page's.
-    if asked.kind.is_phone() {
+    // Asking BankID to identify someone else is an agent's act, never a page's: the phone flow, and an order
+    // bound to a personal number, which BankID answers by ending that person's order in progress
+    // (alreadyInProgress, BANKID.md §3), so a page that could name anyone could keep breaking their logins.
+    if asked.kind.is_phone() || asked.personal_number.is_some() {
         caller.require_agent()?;
     }
     let answer = launch(req, env, config, caller.tenant, &asked, key, None).await?;

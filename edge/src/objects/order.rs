@@ -9,7 +9,7 @@
 //! Concurrency: the object handles one event at a time except while awaiting BankID, when a `cancel` or
 //! a viewer can come in. After every BankID call the record is read again, so a concurrent cancel wins.
 
-use std::cell::RefCell;
+use std::cell::{Cell, RefCell};
 
 use futures_channel::mpsc::{UnboundedSender, unbounded};
 use futures_channel::oneshot;
@@ -17,7 +17,7 @@ use futures_util::StreamExt;
 use legit_core::api::{FailReason, OrderEvent, OrderKind, OrderStatus};
 use legit_core::audit::AuditEntry;
 use legit_core::ivr::IvrCall;
-use legit_core::retry::{AfterFailure, CollectLoop};
+use legit_core::retry::{self, AfterFailure, CollectLoop};
 use legit_core::session::SessionKey;
 use legit_core::tenant::Disclosure;
 use legit_core::token::ResultClaims;
@@ -200,6 +200,8 @@ pub struct OrderObject {
     viewers: RefCell<Vec<UnboundedSender<Vec<u8>>>>,
     /// Long-polls waiting for the next change (`/wait`). Sending (or dropping) wakes one.
     waiters: RefCell<Vec<oneshot::Sender<()>>>,
+    /// Wake-ups that failed in a row, for the back-off; lost with the object, which only restarts it.
+    failed_wakes: Cell<u32>,
 }
 
 impl DurableObject for OrderObject {
@@ -209,6 +211,7 @@ impl DurableObject for OrderObject {
             env,
             viewers: RefCell::new(Vec::new()),
             waiters: RefCell::new(Vec::new()),
+            failed_wakes: Cell::new(0),
         }
     }
 
@@ -247,9 +250,25 @@ impl DurableObject for OrderObject {
 
     async fn alarm(&self) -> worker::Result<Response> {
         match self.tick().await {
-            Ok(()) => Response::empty(),
-            // An error makes the runtime retry the alarm with back-off, which is what a storage hiccup needs.
-            Err(e) => Err(worker::Error::RustError(e.to_string())),
+            Ok(()) => {
+                self.failed_wakes.set(0);
+                Response::empty()
+            }
+            Err(e) => {
+                // The runtime retries a failed alarm six times, then drops it: a pending order would never
+                // end and an ended one never be erased. So the object sets its own next try, backing off.
+                let failures = self.failed_wakes.get().saturating_add(1);
+                self.failed_wakes.set(failures);
+                let wait = retry::wake_retry_ms(failures);
+                console_error!(
+                    "order object: wake-up {failures} in a row failed ({e}); again in {wait} ms"
+                );
+                match self.arm(now_ms() + wait, now_ms()).await {
+                    Ok(()) => Response::empty(),
+                    // Not even the alarm can be set: leave it to the runtime's retries.
+                    Err(_) => Err(worker::Error::RustError(e.to_string())),
+                }
+            }
         }
     }
 }
@@ -269,7 +288,12 @@ impl OrderObject {
         };
         self.save(&record).await?;
         let wake = record.schedule.next_wake_ms(now, record.event.shows_qr());
-        self.arm(wake, now).await?;
+        if let Err(e) = self.arm(wake, now).await {
+            // A record without an alarm would keep the orderRef and QR secret forever; the caller cancels
+            // the order at BankID on this error.
+            let _ = self.state.storage().delete_all().await;
+            return Err(e);
+        }
         Ok(Response::empty()?.with_status(201))
     }
 
@@ -408,15 +432,15 @@ impl OrderObject {
             record.schedule.mark_collected(now);
             let collects = record.event.collects + 1;
             let config = Config::from_env(&self.env)?;
-            let answer = BankId::new(&self.env, &config)?
-                .collect(&record.order.order_ref)
-                .await;
+            let bankid = BankId::new(&self.env, &config)?;
+            let answer = bankid.collect(&record.order.order_ref).await;
             // A cancel may have ended the order while we waited for BankID; its result stands.
             match self.load().await? {
                 Some(current) if current.ended_ms.is_none() => {}
                 _ => return Ok(()),
             }
             let o = &record.order;
+            let mut gave_up = false;
             let mut next = match answer {
                 Ok(answer) => {
                     record.schedule.on_success();
@@ -430,17 +454,29 @@ impl OrderObject {
                 }
                 Err(e) => {
                     console_warn!("order {}: collect failed: {e}", short(&record));
-                    match record.schedule.on_failure(e.is_transient()) {
+                    match record.schedule.on_failure(e.collect_failure()) {
                         AfterFailure::Retry => OrderEvent {
                             collects,
                             ..record.event.clone()
                         },
                         AfterFailure::Fail(reason) => {
+                            gave_up = true;
                             OrderEvent::failed(&o.order_id, o.kind, reason, collects)
                         }
                     }
                 }
             };
+            if gave_up {
+                // BankID may still hold the order: without a cancel the person could finish it in the app
+                // while every screen here says it failed. Best effort: BankID may be down.
+                if let Err(e) = bankid.cancel(&record.order.order_ref).await {
+                    console_warn!("order {}: cancel at BankID failed: {e}", short(&record));
+                }
+                match self.load().await? {
+                    Some(current) if current.ended_ms.is_none() => {}
+                    _ => return Ok(()),
+                }
+            }
             if next.status == OrderStatus::Complete {
                 // From here on only what the tenant may see exists: the event is stored and sent as is.
                 let today = legit_core::api::swedish_date(i64::try_from(now).unwrap_or(i64::MAX));

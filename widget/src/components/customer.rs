@@ -9,6 +9,7 @@ use crate::components::launch_button::LaunchButton;
 use crate::components::qr_code::QrCode;
 use crate::flow::{self, Message, Phase};
 use crate::i18n::Text;
+use crate::launch;
 use crate::order::Runner;
 
 /// Which screen the customer sees; the details inside each react on their own, so a new QR frame redraws
@@ -62,6 +63,12 @@ pub fn CustomerFlow(
         runner.machine.with(|m| match &m.phase {
             Phase::Pending { qr, .. } => qr.clone(),
             _ => None,
+        })
+    });
+    let app_not_opened = Memo::new(move |_| {
+        runner.machine.with(|m| match &m.phase {
+            Phase::Pending { hint, .. } => launch::app_not_opened(hint.as_deref()),
+            _ => true,
         })
     });
     let token = Memo::new(move |_| {
@@ -185,7 +192,10 @@ pub fn CustomerFlow(
         let body = move || {
             if same_device.get() {
                 match token.get() {
-                    Some(t) => view! { <LaunchButton ctx=ctx token=t /> }.into_any(),
+                    Some(t) => {
+                        view! { <LaunchButton ctx=ctx token=t app_not_opened=app_not_opened /> }
+                            .into_any()
+                    }
                     None => view! { <div class="launch-slot"></div> }.into_any(),
                 }
             } else {

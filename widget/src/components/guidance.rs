@@ -14,16 +14,10 @@ pub fn Guidance(
     kind: flow::Guidance,
 ) -> impl IntoView {
     match kind {
-        flow::Guidance::StartFailed { qr } => {
-            let mut causes = vec![Text::CauseOldApp];
-            if qr {
-                causes.push(Text::CauseQrLate);
-            } else {
-                causes.extend([Text::CausePrompt, Text::CauseFirewall, Text::CauseOldOs]);
-            }
+        flow::Guidance::StartFailed { causes } => {
             let items = causes
-                .into_iter()
-                .map(|c| view! { <li>{ctx.tr(c)}</li> })
+                .iter()
+                .map(|&c| view! { <li>{ctx.tr(c)}</li> })
                 .collect_view();
             view! {
                 <div class="guidance">

@@ -19,8 +19,15 @@ pub fn LaunchButton(
     ctx: Ctx,
     /// The order's autostart token.
     token: String,
+    /// Whether the app has yet to pick the order up; once it has, the button goes (its slot stays).
+    app_not_opened: Memo<bool>,
 ) -> impl IntoView {
-    let url = launch::launch_url(&token, ctx.platform.device);
+    // iOS Safari comes back only to an address it is given; from inside a frame the page to return to is
+    // the host's, which the frame cannot read, so there the user switches back by hand.
+    let return_to = (ctx.platform.ios_safari && !ctx.in_iframe)
+        .then(|| web_sys::window().and_then(|w| w.location().href().ok()))
+        .flatten();
+    let url = launch::launch_url(&token, ctx.platform.device, return_to.as_deref());
     let plan = launch::plan(ctx.platform, ctx.in_iframe, token_used(&token));
     let visible = RwSignal::new(launch::button_visible(plan, 0));
     if plan == LaunchPlan::TryThenButton {
@@ -33,7 +40,7 @@ pub fn LaunchButton(
     }
     let button = move || {
         let token = token.clone();
-        visible.get().then(|| {
+        (visible.get() && app_not_opened.get()).then(|| {
             view! {
                 <a
                     class="btn primary"

@@ -1,3 +1,4 @@
+use legit_core::rfa::Rfa;
 use leptos::prelude::*;
 
 use crate::api::LinkView;
@@ -5,13 +6,21 @@ use crate::app::Ctx;
 use crate::components::result_card::ResultCard;
 use crate::i18n::Text;
 
-/// Where a verification link stands, in the agent's words.
-pub fn status_text(status: &str) -> Text {
-    match status {
-        "pending" => Text::LinkWaiting,
-        "opened" => Text::LinkOpened,
-        "complete" => Text::AgentComplete,
-        "expired" => Text::LinkExpired,
+/// Where a verification link stands, in the agent's words. A failed link carries only the RFA its order
+/// ended with: BankID's words for the customer, so the agent reads what it means for them (DESIGN.md §6).
+pub fn status_text(status: &str, rfa: Option<Rfa>) -> Text {
+    match (status, rfa) {
+        ("pending", _) => Text::LinkWaiting,
+        ("opened", _) => Text::LinkOpened,
+        ("complete", _) => Text::AgentComplete,
+        ("expired", _) => Text::LinkExpired,
+        (_, Some(Rfa::Rfa6)) => Text::AgentUserCancel,
+        (_, Some(Rfa::Rfa3)) => Text::AgentCancelled,
+        (_, Some(Rfa::Rfa8)) => Text::AgentExpired,
+        (_, Some(Rfa::Rfa17A | Rfa::Rfa17B)) => Text::AgentStartFailed,
+        (_, Some(Rfa::Rfa16)) => Text::AgentBlocked,
+        (_, Some(Rfa::Rfa4)) => Text::AgentAlreadyInProgress,
+        (_, Some(Rfa::Rfa5)) => Text::AgentUnavailable,
         _ => Text::AgentFailed,
     }
 }
@@ -24,15 +33,13 @@ pub fn LinkStatus(
     /// The edge's answer for the link.
     link: LinkView,
 ) -> impl IntoView {
-    let text = status_text(&link.status);
-    let rfa = link.rfa;
+    let text = status_text(&link.status, link.rfa);
     view! {
         <div class="link-status">
             <p class="reference">
                 {ctx.tr(Text::Reference)} ": " <span class="mono">{link.reference.clone()}</span>
             </p>
             <p class="status-line" class:done=link.status == "complete">{ctx.tr(text)}</p>
-            {rfa.map(|rfa| view! { <p class="hint">{move || ctx.lang.get().rfa(rfa)}</p> })}
             {link.user.map(|user| view! { <ResultCard ctx=ctx user=user /> })}
         </div>
     }
@@ -46,11 +53,29 @@ mod tests {
 
     #[test]
     fn every_link_status_has_its_words() {
-        assert_eq!(status_text("pending"), Text::LinkWaiting);
-        assert_eq!(status_text("opened"), Text::LinkOpened);
-        assert_eq!(status_text("complete"), Text::AgentComplete);
-        assert_eq!(status_text("expired"), Text::LinkExpired);
-        assert_eq!(status_text("failed"), Text::AgentFailed);
-        assert_eq!(status_text("new"), Text::AgentFailed);
+        assert_eq!(status_text("pending", None), Text::LinkWaiting);
+        assert_eq!(status_text("opened", None), Text::LinkOpened);
+        assert_eq!(status_text("complete", None), Text::AgentComplete);
+        assert_eq!(status_text("expired", None), Text::LinkExpired);
+        assert_eq!(status_text("failed", None), Text::AgentFailed);
+        assert_eq!(status_text("new", None), Text::AgentFailed);
+    }
+
+    #[test]
+    fn a_failed_link_says_why_in_the_agents_words_not_the_customers() {
+        assert_eq!(
+            status_text("failed", Some(Rfa::Rfa6)),
+            Text::AgentUserCancel
+        );
+        assert_eq!(
+            status_text("failed", Some(Rfa::Rfa17A)),
+            Text::AgentStartFailed
+        );
+        assert_eq!(status_text("failed", Some(Rfa::Rfa8)), Text::AgentExpired);
+        assert_eq!(
+            status_text("failed", Some(Rfa::Rfa5)),
+            Text::AgentUnavailable
+        );
+        assert_eq!(status_text("failed", Some(Rfa::Rfa22)), Text::AgentFailed);
     }
 }
