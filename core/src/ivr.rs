@@ -734,12 +734,11 @@ mod tests {
             IvrOutcome::Failed(IvrFailure::UserDeclinedCall)
         );
         // An agent's or our own cancel, exactly as the edge records it: hint `cancelled` and error `cancelled`.
-        let e = OrderEvent::failed("o", OrderKind::PhoneAuth, FailReason::Cancelled, 3);
+        let mut e = OrderEvent::failed("o", OrderKind::PhoneAuth, FailReason::Cancelled, 3);
         assert_eq!(
             IvrOutcome::from_event(&e),
             IvrOutcome::Failed(IvrFailure::Cancelled)
         );
-        let mut e = e;
         e.status = OrderStatus::Complete;
         assert_eq!(IvrOutcome::from_event(&e), IvrOutcome::Complete);
     }

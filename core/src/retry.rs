@@ -140,9 +140,7 @@ impl CollectLoop {
 pub fn classify(http_status: Option<u16>, code: Option<&ErrorCode>) -> CollectFailure {
     match (http_status, code) {
         (None, _) => CollectFailure::Transient,
-        (Some(_), Some(ErrorCode::Maintenance | ErrorCode::TooManyRequests)) => {
-            CollectFailure::Transient
-        }
+        (Some(_), Some(code)) if code.is_transient() => CollectFailure::Transient,
         (Some(_), Some(ErrorCode::InternalError | ErrorCode::RequestTimeout)) => {
             CollectFailure::Unavailable
         }

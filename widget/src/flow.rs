@@ -461,13 +461,15 @@ pub fn agent_text(phase: &Phase) -> Option<Text> {
     Some(match phase {
         Phase::Idle => return None,
         Phase::Starting => Text::Starting,
+        Phase::Pending { hint, .. } if crate::launch::app_not_opened(hint.as_deref()) => {
+            Text::AgentWaitingOpen
+        }
         Phase::Pending { hint, .. } => match hint.as_deref() {
-            None | Some("outstandingTransaction" | "noClient") => Text::AgentWaitingOpen,
             Some("userCallConfirm") => Text::AgentConfirmCall,
             Some("started") => Text::AgentOpened,
             Some("userSign") => Text::AgentUserSign,
             Some("userMrtd") => Text::AgentMrtd,
-            Some(_) => Text::AgentInProgress,
+            _ => Text::AgentInProgress,
         },
         Phase::Complete { .. } => Text::AgentComplete,
         Phase::Failed(f) => match &f.why {
