@@ -239,6 +239,18 @@ async fn an_sms_link_identifies_the_customer_once_and_the_agent_sees_it_live() {
         })
         .await;
     assert_eq!(opened["orderId"], order_id.as_str());
+    // The same phone back in another tab while the order runs (the SMS link tapped again): the page names
+    // the order and its autostart token, so the app can still be opened for it; nothing new starts.
+    let again = open_page(&edge, &url, Some(&cookie), "sv").await;
+    assert_eq!(again.status, StatusCode::OK, "{again:?}");
+    let config = page_config(again.body.as_str().unwrap_or_default());
+    assert_eq!(config["link"]["orderId"], order_id.as_str(), "{config}");
+    assert_eq!(
+        config["link"]["autoStartToken"],
+        auto_start.as_str(),
+        "{config}"
+    );
+    assert_eq!(sim.orders().await.len(), 1, "no second BankID order");
 
     approve_on_this_device(&sim, &auto_start).await;
     let done = live
@@ -281,6 +293,10 @@ async fn an_sms_link_identifies_the_customer_once_and_the_agent_sees_it_live() {
     assert_eq!(reload.status, StatusCode::OK, "{reload:?}");
     let config = page_config(reload.body.as_str().unwrap_or_default());
     assert_eq!(config["link"]["orderId"], order_id.as_str(), "{config}");
+    assert!(
+        config["link"].get("autoStartToken").is_none(),
+        "an ended order's page has nothing to start: {config}"
+    );
     let order_token = config["link"]["orderToken"].as_str().expect("orderToken");
     let mut follow = edge
         .events_with(&order_id, &format!("?token={order_token}"))
@@ -817,6 +833,23 @@ async fn in_chromium_the_agents_widget_follows_a_sent_link_live_to_the_identifie
         .and_then(|t| t.split('&').next())
         .unwrap_or_default()
         .to_owned();
+    // The SMS link tapped again: a new tab, without the first one's storage. It follows the same order and
+    // still offers the app, with the same token; the first tab's order is not replaced.
+    phone
+        .client()
+        .execute("sessionStorage.clear(); return true;", vec![])
+        .await?;
+    phone.goto(&url).await?;
+    let again = phone.wait_for(".launch-slot a", WAIT).await?;
+    let href_again = again.attr("href").await?.unwrap_or_default();
+    assert!(
+        href_again.starts_with(&format!("https://app.bankid.com/?autostarttoken={token}")),
+        "the same token in the new tab: {href_again}"
+    );
+    assert_eq!(sim.orders().await.len(), 1, "no second BankID order");
+    phone
+        .screenshot("links-customer-reopened-phone.png")
+        .await?;
     agent
         .wait_for_text(LINK_STATUS, "The customer has opened the link", WAIT)
         .await?;

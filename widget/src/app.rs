@@ -71,7 +71,7 @@ impl Ctx {
                 id: l.order_id.clone()?,
                 kind: legit_core::api::OrderKind::Auth,
                 token: l.order_token.clone(),
-                auto_start_token: None,
+                auto_start_token: l.auto_start_token.clone(),
             })
         });
         Ctx {

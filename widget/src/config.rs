@@ -140,6 +140,8 @@ pub struct LinkConfig {
     pub token: String,
     pub order_id: Option<String>,
     pub order_token: Option<String>,
+    /// The order's autostart token while it runs, so a phone back in another tab can still open the app.
+    pub auto_start_token: Option<String>,
 }
 
 impl EmbedConfig {
@@ -159,6 +161,7 @@ impl EmbedConfig {
                     token: l.string("token")?,
                     order_id: l.string("orderId"),
                     order_token: l.string("orderToken"),
+                    auto_start_token: l.string("autoStartToken"),
                 })
             }),
         }
@@ -273,16 +276,21 @@ mod tests {
             Some(LinkConfig {
                 token: "AAAAAAAAAAAAAAAAAAAAAA".into(),
                 order_id: None,
-                order_token: None
+                order_token: None,
+                auto_start_token: None,
             })
         );
         let c = EmbedConfig::parse(
-            r#"{"link":{"token":"AAAAAAAAAAAAAAAAAAAAAA","orderId":"ab","orderToken":"t"}}"#,
+            r#"{"link":{"token":"AAAAAAAAAAAAAAAAAAAAAA","orderId":"ab","orderToken":"t","autoStartToken":"a-1"}}"#,
         );
         let link = c.link.unwrap();
         assert_eq!(
-            (link.order_id.as_deref(), link.order_token.as_deref()),
-            (Some("ab"), Some("t"))
+            (
+                link.order_id.as_deref(),
+                link.order_token.as_deref(),
+                link.auto_start_token.as_deref()
+            ),
+            (Some("ab"), Some("t"), Some("a-1"))
         );
         assert_eq!(EmbedConfig::parse(r#"{"link":{}}"#).link, None);
     }

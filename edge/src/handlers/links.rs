@@ -191,7 +191,7 @@ pub async fn start(
     let access = OrderAccess::Tenant(tenant.id.clone());
     let taken = match &restart {
         None => link::open(env, &reference, &hash, &started.order_id).await,
-        Some((old, _)) => link::switch(env, &reference, &hash, old, &started.order_id).await,
+        Some(old) => link::switch(env, &reference, &hash, &old.order_id, &started.order_id).await,
     };
     if let Err(e) = taken {
         // Someone opened it while BankID answered us (or the old order ended): theirs stands, ours
@@ -199,14 +199,17 @@ pub async fn start(
         let _ = order::cancel(env, &started.order_id, &access).await;
         return Err(e);
     }
-    if let Some((old, _)) = &restart {
+    if let Some(old) = &restart {
         // The link no longer runs the old order, so its end does not touch the link.
-        let _ = order::cancel(env, old, &access).await;
+        let _ = order::cancel(env, &old.order_id, &access).await;
     }
     let cookie = resume_cookie(
         token.as_str(),
-        &started.order_id,
-        &started.order_token,
+        &Resumed {
+            order_id: started.order_id.clone(),
+            order_token: started.order_token.clone(),
+            auto_start_token: started.auto_start_token.clone(),
+        },
         tenant.retention_secs + tenant.link_ttl_secs,
     );
     let mut resp = Response::from_json(&started)?.with_status(201);
@@ -248,15 +251,20 @@ pub async fn customer_page(
             token: token.as_str().to_owned(),
             order_id: None,
             order_token: None,
+            auto_start_token: None,
         },
         LinkStatus::Expired => return refuse(LinkRefusal::Expired, Some(tenant), link_lang),
         LinkStatus::Opened | LinkStatus::Complete | LinkStatus::Failed => {
             let cookie = req.headers().get("Cookie")?;
             match resumed_order(cookie.as_deref(), peek.order_id.as_deref(), key) {
-                Some((order_id, order_token)) => LinkPage {
+                Some(resumed) => LinkPage {
                     token: token.as_str().to_owned(),
-                    order_id: Some(order_id),
-                    order_token: Some(order_token),
+                    order_id: Some(resumed.order_id),
+                    order_token: Some(resumed.order_token),
+                    // Only while the order may still need the app: an ended one is shown, not started.
+                    auto_start_token: resumed
+                        .auto_start_token
+                        .filter(|_| peek.status == LinkStatus::Opened),
                 },
                 None => return refuse(LinkRefusal::Used, Some(tenant), link_lang),
             }
@@ -280,29 +288,60 @@ fn refusal_page(
     Ok(resp)
 }
 
-/// `legit_link=<orderId>.<orderToken>`, only sent back to this link's page, never to scripts.
-pub fn resume_cookie(token: &str, order_id: &str, order_token: &str, max_age_secs: u64) -> String {
+/// `legit_link=<orderId>.<orderToken>[.<autoStartToken>]`, only sent back to this link's page, never to
+/// scripts. The autostart token rides along so the same phone coming back in another tab (the SMS link
+/// tapped again, a browser that reopens pages in a new tab) can still open the BankID app for the order it
+/// already started: BankID wants the same token for the same order, and nothing else in that tab holds it.
+pub fn resume_cookie(token: &str, resumed: &Resumed, max_age_secs: u64) -> String {
+    let Resumed {
+        order_id,
+        order_token,
+        auto_start_token,
+    } = resumed;
+    let auto_start = auto_start_token
+        .as_deref()
+        .map(|t| format!(".{t}"))
+        .unwrap_or_default();
     format!(
-        "{RESUME_COOKIE}={order_id}.{order_token}; Path=/v/{token}; Max-Age={max_age_secs}; \
+        "{RESUME_COOKIE}={order_id}.{order_token}{auto_start}; Path=/v/{token}; Max-Age={max_age_secs}; \
          HttpOnly; Secure; SameSite=Lax"
     )
 }
 
-/// The order the cookie names, if it is the link's order and the token in it is that order's.
+/// The order a link's browser started, as its cookie keeps it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Resumed {
+    pub order_id: String,
+    pub order_token: String,
+    pub auto_start_token: Option<String>,
+}
+
+/// The order the cookie names, if it is the link's order and the token in it is that order's. An autostart
+/// token that is not the shape BankID gives (a UUID: hex digits and dashes) is dropped, not passed on.
 pub fn resumed_order(
     cookie_header: Option<&str>,
     link_order: Option<&str>,
     key: &SessionKey,
-) -> Option<(String, String)> {
+) -> Option<Resumed> {
     let link_order = link_order?;
     let value = cookie_header?
         .split(';')
         .filter_map(|c| c.trim().split_once('='))
         .find(|(name, _)| *name == RESUME_COOKIE)
         .map(|(_, v)| v.trim())?;
-    let (order_id, order_token) = value.split_once('.')?;
-    (order_id == link_order && key.verifies_order_token(order_id, order_token))
-        .then(|| (order_id.to_owned(), order_token.to_owned()))
+    let mut parts = value.splitn(3, '.');
+    let (order_id, order_token) = (parts.next()?, parts.next()?);
+    let auto_start_token = parts
+        .next()
+        .filter(|t| {
+            (1..=64).contains(&t.len()) && t.bytes().all(|b| b.is_ascii_hexdigit() || b == b'-')
+        })
+        .map(str::to_owned);
+    (order_id == link_order && key.verifies_order_token(order_id, order_token)).then(|| Resumed {
+        order_id: order_id.to_owned(),
+        order_token: order_token.to_owned(),
+        auto_start_token,
+    })
 }
 
 /// The caller's address: Cloudflare's `CF-Connecting-IP`, or the configured fallback (local runs).
@@ -342,7 +381,13 @@ mod tests {
         let key = SessionKey::derive(b"test");
         let id = "0123456789abcdef0123456789abcdef";
         let token = key.order_token(id);
-        let cookie = resume_cookie("AAAAAAAAAAAAAAAAAAAAAA", id, &token, 900);
+        let ast = "131daac9-16c6-4618-beb0-365768f37288";
+        let resumed = Resumed {
+            order_id: id.to_owned(),
+            order_token: token.clone(),
+            auto_start_token: Some(ast.to_owned()),
+        };
+        let cookie = resume_cookie("AAAAAAAAAAAAAAAAAAAAAA", &resumed, 900);
         for part in [
             "Path=/v/AAAAAAAAAAAAAAAAAAAAAA",
             "HttpOnly",
@@ -353,14 +398,23 @@ mod tests {
             assert!(cookie.contains(part), "{cookie}");
         }
         let sent = format!("other=1; {}", cookie.split(';').next().unwrap());
+        assert_eq!(resumed_order(Some(&sent), Some(id), &key), Some(resumed));
+        // A cookie set before the token rode along still resumes, without one.
+        let old = format!("{RESUME_COOKIE}={id}.{token}");
         assert_eq!(
-            resumed_order(Some(&sent), Some(id), &key),
-            Some((id.to_owned(), token.clone()))
+            resumed_order(Some(&old), Some(id), &key).map(|r| r.auto_start_token),
+            Some(None)
+        );
+        // A token that is not a UUID's shape is dropped; the order still resumes.
+        let odd = format!("{RESUME_COOKIE}={id}.{token}.<script>");
+        assert_eq!(
+            resumed_order(Some(&odd), Some(id), &key).map(|r| r.auto_start_token),
+            Some(None)
         );
         // Another order's link, a forged token, no cookie: no resume.
         let other = "ffffffffffffffffffffffffffffffff";
         assert_eq!(resumed_order(Some(&sent), Some(other), &key), None);
-        let forged = format!("{RESUME_COOKIE}={id}.{}", key.order_token(other));
+        let forged = format!("{RESUME_COOKIE}={id}.{}.{ast}", key.order_token(other));
         assert_eq!(resumed_order(Some(&forged), Some(id), &key), None);
         assert_eq!(resumed_order(None, Some(id), &key), None);
         assert_eq!(resumed_order(Some(&sent), None, &key), None);

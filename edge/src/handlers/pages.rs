@@ -35,6 +35,9 @@ pub struct LinkPage {
     pub order_id: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub order_token: Option<String>,
+    /// The followed order's autostart token, while it runs: the phone's button opens the app with it.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub auto_start_token: Option<String>,
 }
 
 /// `GET /embed?tenant=…`.
@@ -169,6 +172,7 @@ mod tests {
             token: "AAAAAAAAAAAAAAAAAAAAAA".into(),
             order_id: None,
             order_token: None,
+            auto_start_token: None,
         };
         let tag = r#"<meta name="legit-config" content="">"#;
         let html = render(tag, tenants.get("a").unwrap(), Some(&link)).unwrap();
