@@ -754,6 +754,20 @@ async fn in_chromium_the_link_page_starts_on_a_click_and_a_return_follows_the_sa
     Ok(())
 }
 
+/// The agent's widget as a softphone opens it for a call from [`PHONE`]: the number prefilled, normalised.
+async fn softphone_agent(
+    edge: &Edge,
+    session: &str,
+) -> Result<Browser, Box<dyn std::error::Error>> {
+    let agent = edge
+        .agent_widget(session, "lang=en&mobnr=070-123%2045%2067")
+        .await?;
+    agent
+        .wait_for_text("#legit-to-note", &format!("Sent as {PHONE_E164}"), WAIT)
+        .await?;
+    Ok(agent)
+}
+
 /// Presses "Send link" in the agent's widget and returns the reference number it shows once sent.
 async fn send_from_widget(agent: &Browser) -> Result<String, Box<dyn std::error::Error>> {
     agent
@@ -796,12 +810,7 @@ async fn in_chromium_the_agents_widget_follows_a_sent_link_live_to_the_identifie
 -> Result<(), Box<dyn std::error::Error>> {
     let (sim, edge) = stack().await;
     let session = edge.agent_session().await;
-    let agent = edge
-        .agent_widget(&session, "lang=en&mobnr=070-123%2045%2067")
-        .await?;
-    agent
-        .wait_for_text("#legit-to-note", &format!("Sent as {PHONE_E164}"), WAIT)
-        .await?;
+    let agent = softphone_agent(&edge, &session).await?;
     let began = Instant::now();
     let reference = send_from_widget(&agent).await?;
     assert_eq!(
@@ -876,6 +885,42 @@ async fn in_chromium_the_agents_widget_follows_a_sent_link_live_to_the_identifie
     phone.close().await?;
     agent.close().await?;
     edge.assert_no_secrets(&sim).await;
+    Ok(())
+}
+
+/// The customer cancels in the BankID app: the agent's widget says so in its own words ("The customer
+/// cancelled in BankID"), not the customer's RFA text, and offers only to send another link.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn in_chromium_a_link_the_customer_cancels_shows_the_agent_what_happened()
+-> Result<(), Box<dyn std::error::Error>> {
+    let (sim, edge) = stack().await;
+    let session = edge.agent_session().await;
+    let agent = softphone_agent(&edge, &session).await?;
+    let reference = send_from_widget(&agent).await?;
+    let url = edge.inbox(PHONE_E164)[0].links[0].clone();
+    let started = start_link(&edge, token_of(&url), None).await;
+    assert_eq!(started.status, StatusCode::CREATED, "{started:?}");
+    agent
+        .wait_for_text(LINK_STATUS, "The customer has opened the link", WAIT)
+        .await?;
+    let order_ref = only_order_ref(&sim).await;
+    sim.act_ok(&order_ref, "cancel", None).await;
+    let seen = agent
+        .wait_for_text(LINK_STATUS, "The customer cancelled in BankID", WAIT)
+        .await?;
+    assert!(seen.contains(&reference), "{seen}");
+    assert!(
+        !seen.contains("The action was cancelled"),
+        "the customer's RFA6 text is not the agent's: {seen}"
+    );
+    assert_eq!(
+        look_up(&edge, &session, &reference).await.body["status"],
+        "failed"
+    );
+    let actions = agent.find_all("#legit-panel-link .actions button").await?;
+    assert_eq!(actions.len(), 1, "only \"Send another\"");
+    agent.screenshot("links-agent-cancelled-320.png").await?;
+    agent.close().await?;
     Ok(())
 }
 

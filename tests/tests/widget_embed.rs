@@ -149,6 +149,48 @@ async fn a_customer_scans_the_animated_qr_code_and_is_identified() -> TestResult
     Ok(())
 }
 
+/// On a phone the app was asked to open but never took the order: the guidance names the causes a phone
+/// can have (the app, the browser's question) and not a computer's (firewall, old operating system).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn on_a_phone_start_failed_names_the_phones_causes() -> TestResult {
+    const PHONE_UA: &str = "Mozilla/5.0 (Linux; Android 14; Pixel 8) AppleWebKit/537.36 (KHTML, like Gecko) \
+                            Chrome/131.0.0.0 Mobile Safari/537.36";
+    let (sim, edge) = stack().await;
+    let browser = Browser::start_as(PHONE_UA).await?;
+    browser.set_window_size(360, 800).await?;
+    browser
+        .goto(&edge.url(&format!("/embed?tenant={TENANT}&mode=customer&lang=en")))
+        .await?;
+    browser
+        .click_text("button", "BankID on this device", WAIT)
+        .await?;
+    browser.wait_for(".launch-slot a", WAIT).await?;
+    // Nobody opens the app: BankID gives up after 30 s (the simulator's clock moves instead).
+    sim.advance(31).await;
+    browser.wait_for_text("button", "Try again", WAIT).await?;
+    let page = browser.text("body").await?;
+    for cause in [
+        "The BankID app or the BankID Security Application is missing or too old.",
+        "The browser's question about opening BankID was not accepted.",
+    ] {
+        assert!(page.contains(cause), "{cause:?} missing from:\n{page}");
+    }
+    for computer_only in ["firewall", "operating system"] {
+        assert!(
+            !page.contains(computer_only),
+            "a computer's cause on a phone ({computer_only}):\n{page}"
+        );
+    }
+    browser.find("a[href='https://install.bankid.com']").await?;
+    assert_no_horizontal_overflow(&browser, "startFailed on a phone").await?;
+    browser
+        .screenshot("widget-customer-start-failed-phone.png")
+        .await?;
+    assert_accessible(&browser, "startFailed screen on a phone").await?;
+    browser.close().await?;
+    Ok(())
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn after_start_failed_the_customer_gets_the_install_guidance() -> TestResult {
     let (sim, edge) = stack().await;
