@@ -98,6 +98,11 @@ pub struct StartOrderRequest {
     pub call_initiator: Option<CallInitiator>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub user_visible_data: Option<String>,
+    /// auth/sign started by a tenant's server for its own user: that user's address. BankID's `endUserIp`
+    /// must be the person's, never a server's or a proxy's (BANKID.md §2.1), and only the server knows it.
+    /// The edge takes it from an API-key caller only; everyone else's is the connection's.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub end_user_ip: Option<String>,
 }
 
 /// Answer to `POST /api/v1/orders` (201).
@@ -385,6 +390,10 @@ pub enum StartError {
     MissingUserVisibleData,
     #[error("{0}")]
     InvalidRequest(InvalidParameters),
+    #[error(
+        "\"endUserIp\" must be the end user's IPv4 or IPv6 address, and is for auth and sign only."
+    )]
+    InvalidEndUserIp,
 }
 
 impl StartError {
@@ -398,6 +407,7 @@ impl StartError {
             StartError::InvalidPersonalNumber(_) => "invalid_personal_number",
             StartError::MissingUserVisibleData => "missing_user_visible_data",
             StartError::InvalidRequest(_) => "invalid_request",
+            StartError::InvalidEndUserIp => "invalid_end_user_ip",
         }
     }
 }
@@ -423,9 +433,20 @@ pub fn parse_start_request(body: &[u8]) -> Result<StartOrderRequest, StartError>
     let obj = value
         .as_object()
         .ok_or_else(|| StartError::InvalidBody("not an object".into()))?;
-    match obj.get("kind").and_then(|k| k.as_str()) {
-        Some(k) if OrderKind::parse(k).is_some() => {}
-        _ => return Err(StartError::InvalidKind),
+    let kind = match obj
+        .get("kind")
+        .and_then(|k| k.as_str())
+        .and_then(OrderKind::parse)
+    {
+        Some(kind) => kind,
+        None => return Err(StartError::InvalidKind),
+    };
+    match obj.get("endUserIp") {
+        None | Some(serde_json::Value::Null) => {}
+        // BankID's phone endpoints take no address: the person is on the phone, not on a page.
+        Some(serde_json::Value::String(ip))
+            if !kind.is_phone() && ip.parse::<std::net::IpAddr>().is_ok() => {}
+        Some(_) => return Err(StartError::InvalidEndUserIp),
     }
     match obj.get("callInitiator") {
         None | Some(serde_json::Value::Null) => {}
@@ -814,6 +835,38 @@ mod tests {
             personal_number: None,
             call_initiator: None,
             user_visible_data: None,
+            end_user_ip: None,
+        }
+    }
+
+    #[test]
+    fn only_an_ip_address_is_taken_as_the_end_users_and_only_for_auth_and_sign() {
+        for (body, ip) in [
+            (
+                r#"{"kind":"auth","endUserIp":"203.0.113.7"}"#,
+                Some("203.0.113.7"),
+            ),
+            (
+                r#"{"kind":"sign","endUserIp":"2001:db8::7","userVisibleData":"x"}"#,
+                Some("2001:db8::7"),
+            ),
+            (r#"{"kind":"auth","endUserIp":null}"#, None),
+            (r#"{"kind":"auth"}"#, None),
+        ] {
+            let asked = parse_start_request(body.as_bytes()).unwrap();
+            assert_eq!(asked.end_user_ip.as_deref(), ip, "{body}");
+        }
+        for body in [
+            r#"{"kind":"auth","endUserIp":""}"#,
+            r#"{"kind":"auth","endUserIp":"203.0.113.7:443"}"#,
+            r#"{"kind":"auth","endUserIp":"999.0.113.7"}"#,
+            r#"{"kind":"auth","endUserIp":"localhost"}"#,
+            r#"{"kind":"auth","endUserIp":2130706433}"#,
+            r#"{"kind":"phoneAuth","personalNumber":"811228-9874","callInitiator":"RP","endUserIp":"203.0.113.7"}"#,
+        ] {
+            let err = parse_start_request(body.as_bytes()).unwrap_err();
+            assert_eq!(err, StartError::InvalidEndUserIp, "{body}");
+            assert_eq!(err.code(), "invalid_end_user_ip");
         }
     }
 

@@ -74,6 +74,15 @@ impl Caller<'_> {
             Role::Customer => Err(ApiError::AgentOnly),
         }
     }
+
+    /// What only the tenant's own server may say, with its API key: an agent's widget and a page speak for
+    /// their browser alone.
+    pub fn require_backend(&self) -> Result<(), ApiError> {
+        match self.role {
+            Role::Backend => Ok(()),
+            Role::Agent | Role::Customer => Err(ApiError::ApiKeyOnly),
+        }
+    }
 }
 
 /// What a request carries to say who it is.

@@ -77,7 +77,8 @@ pub enum ApiError {
     /// An IVR request refused before anything was sent.
     #[error("invalid IVR request: {}", .0.code())]
     InvalidIvr(#[from] IvrRequestError),
-    /// The IVR API takes the tenant's API key from a server: not an agent session, not a browser.
+    /// The IVR API, and naming the end user's address on a start, take the tenant's API key from a server:
+    /// not an agent session, not a browser.
     #[error("API key required")]
     ApiKeyOnly,
     /// An API key in a URL (`?token=`): URLs end up in logs and browser histories. Refused, so an
@@ -296,7 +297,7 @@ impl ApiError {
             ApiError::InvalidIvr(e) => e.to_string(),
             ApiError::InvalidAudit(e) => e.to_string(),
             ApiError::ApiKeyOnly => {
-                "The IVR API takes the tenant's API key (Authorization: Bearer), sent from a server.".into()
+                "This takes the tenant's API key (Authorization: Bearer), sent from a server: the IVR API, and a start that names the end user's address (endUserIp).".into()
             }
             ApiError::ApiKeyInUrl => {
                 "Send the API key in the Authorization header (Bearer), never in a URL: URLs are logged. \

@@ -483,3 +483,72 @@ async fn a_result_is_erased_when_the_tenants_retention_ends() {
     }
     edge.assert_no_secrets(&sim).await;
 }
+
+/// BankID's risk checks read `endUserIp` as the person's address (BANKID.md §2.1). A tenant's server that
+/// starts an order for its user knows that address and names it; a page or an agent's widget may not, or
+/// anyone could feed BankID any address.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn only_the_tenants_server_names_the_end_users_address() {
+    let sim = Sim::start().await;
+    let edge = Edge::start(&sim).await;
+    let named = json!({"kind": "auth", "endUserIp": "203.0.113.7"});
+
+    let from_server = edge.post_as_agent("/api/v1/orders", &named).await;
+    assert_eq!(from_server.status, StatusCode::CREATED, "{from_server:?}");
+    let orders = sim.orders().await;
+    assert_eq!(orders.len(), 1);
+    assert_eq!(orders[0]["endUserIp"], "203.0.113.7", "{:?}", orders[0]);
+    let named_ref = orders[0]["orderRef"].clone();
+
+    // Unnamed, it is the connection's address (locally the configured stand-in).
+    edge.start_order(json!({"kind": "auth"})).await;
+    let orders = sim.orders().await;
+    assert_eq!(orders.len(), 2);
+    let unnamed = orders.iter().find(|o| o["orderRef"] != named_ref).unwrap();
+    assert_eq!(unnamed["endUserIp"], "127.0.0.1", "{unnamed:?}");
+
+    let from_page = send(
+        &edge,
+        Method::POST,
+        "/api/v1/orders",
+        Some(ALLOWED_ORIGIN),
+        Some(named.clone()),
+    )
+    .await;
+    assert_eq!(from_page.status, StatusCode::FORBIDDEN, "{from_page:?}");
+    assert_eq!(from_page.body["error"]["code"], "api_key_required");
+    let session = edge.agent_session().await;
+    let from_agent = edge
+        .send(
+            edge.request(Method::POST, "/api/v1/orders")
+                .header("Origin", ALLOWED_ORIGIN)
+                .bearer_auth(&session)
+                .json(&named),
+            "an agent naming an address",
+        )
+        .await;
+    assert_eq!(from_agent.status, StatusCode::FORBIDDEN, "{from_agent:?}");
+    assert_eq!(from_agent.body["error"]["code"], "api_key_required");
+
+    for bad in [
+        json!({"kind": "auth", "endUserIp": "203.0.113.7, 10.0.0.1"}),
+        json!({"kind": "phoneAuth", "personalNumber": DEFAULT_PNR, "callInitiator": "RP",
+               "endUserIp": "203.0.113.7"}),
+    ] {
+        let refused = edge.post_as_agent("/api/v1/orders", &bad).await;
+        assert_eq!(
+            refused.status,
+            StatusCode::BAD_REQUEST,
+            "{bad}: {refused:?}"
+        );
+        assert_eq!(
+            refused.body["error"]["code"], "invalid_end_user_ip",
+            "{bad}"
+        );
+    }
+    assert_eq!(
+        sim.orders().await.len(),
+        2,
+        "nothing refused reached BankID"
+    );
+}

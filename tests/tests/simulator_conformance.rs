@@ -697,6 +697,27 @@ async fn qr_pickup_cancels_the_same_persons_pending_phone_order() {
     .await;
 }
 
+#[tokio::test]
+async fn picking_up_an_order_leaves_the_persons_newer_order_alone() {
+    let sim = Sim::start().await;
+    let order = sim.start_auth().await;
+    // Started after the QR order, which names nobody until it is scanned: no alreadyInProgress.
+    let newer_phone = sim.start_phone(DEFAULT_PNR, "user").await;
+    sim.act_ok(&order.order_ref, "scan-current", None).await;
+    assert_collect(
+        &sim,
+        &order.order_ref,
+        pending(&order.order_ref, "userSign"),
+    )
+    .await;
+    assert_collect(
+        &sim,
+        &newer_phone,
+        pending(&newer_phone, "outstandingTransaction"),
+    )
+    .await;
+}
+
 // ---------------------------------------------------------------------------------------------------------
 // invalidParameters
 

@@ -457,12 +457,14 @@ mod tests {
                 personal_number: Some("198112289874".into()),
                 call_initiator: Some(CallInitiator::Rp),
                 user_visible_data: None,
+                end_user_ip: None,
             },
             StartOrderRequest {
                 kind: legit_core::api::OrderKind::Sign,
                 personal_number: None,
                 call_initiator: Some(CallInitiator::User),
                 user_visible_data: Some("Jag godkänner \"avtalet\"\n".into()),
+                end_user_ip: None,
             },
         ] {
             let wire = start_request_json(&request);

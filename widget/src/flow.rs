@@ -245,7 +245,10 @@ impl Machine {
                 vec![]
             }
             Input::StreamLost => {
-                let Phase::Pending { reconnecting, .. } = &mut self.phase else {
+                let Phase::Pending {
+                    reconnecting, qr, ..
+                } = &mut self.phase
+                else {
                     return vec![];
                 };
                 self.lost += 1;
@@ -253,6 +256,9 @@ impl Machine {
                     return self.fail(Rfa::Rfa5, Why::Unreachable);
                 }
                 *reconnecting = true;
+                // No frames come while the stream is down, and a frame older than a second or two fails
+                // when scanned (startFailed, BANKID.md §10): take the code down until a fresh one arrives.
+                *qr = None;
                 vec![
                     Effect::CloseStream,
                     Effect::ReconnectIn(backoff_ms(self.lost)),
@@ -865,6 +871,30 @@ mod tests {
             customer_message(&m.phase),
             Some(Message::Text(Text::Unreachable))
         );
+    }
+
+    #[test]
+    fn a_lost_stream_takes_the_qr_code_down_until_a_fresh_frame_comes() {
+        let mut m = Machine::new(OrderKind::Auth, Flow::OtherDevice);
+        started(&mut m);
+        m.step(qr_frame("bankid.a.4.x"));
+        m.step(Input::StreamLost);
+        assert!(
+            matches!(
+                &m.phase,
+                Phase::Pending {
+                    qr: None,
+                    reconnecting: true,
+                    ..
+                }
+            ),
+            "a frozen frame would fail when scanned: {:?}",
+            m.phase
+        );
+        m.step(Input::StreamOpened);
+        assert!(matches!(&m.phase, Phase::Pending { qr: None, .. }));
+        m.step(qr_frame("bankid.a.7.y"));
+        assert!(matches!(&m.phase, Phase::Pending { qr: Some(q), .. } if q == "bankid.a.7.y"));
     }
 
     #[test]

@@ -11,13 +11,22 @@ pub struct Platform {
     /// Facebook, Instagram, LinkedIn and similar in-app browsers, and Android webviews: they often do not hand
     /// the launch URL to the app, so we offer the button and the QR code instead of relying on autostart.
     pub in_app: bool,
-    /// Safari on an iPhone or iPad: the app cannot tell which browser to go back to, and Safari returns only
-    /// to an address it is given (BANKID.md §7). Other iOS browsers (Chrome, Firefox, Edge …) are not it.
-    pub ios_safari: bool,
+    /// The browser on an iPhone or iPad, where the app cannot tell which browser to go back to (BANKID.md §7);
+    /// `None` elsewhere.
+    pub ios: Option<IosBrowser>,
 }
 
-/// Markers of iOS browsers that are not Safari, though their user agents say "Safari" too.
-const OTHER_IOS_BROWSERS: &[&str] = &["CriOS", "FxiOS", "EdgiOS", "OPiOS", "GSA/", "YaBrowser"];
+/// The iOS browsers BANKID.md §7 names a way back to, and the rest.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum IosBrowser {
+    /// Returns only to an address it is given, and reloads the page there.
+    Safari,
+    /// Comes back to the tab the user left through its scheme.
+    Chrome,
+    Firefox,
+    /// Edge, Opera, Google's app and the rest: no known way back; the user switches by hand.
+    Other,
+}
 
 /// Substrings of in-app browsers' and webviews' user agents.
 const IN_APP_MARKERS: &[&str] = &[
@@ -43,6 +52,21 @@ pub fn platform(user_agent: &str, touch_points: i32) -> Platform {
         || ipad_as_mac;
     let mobile = ios || ["Android", "Mobile"].iter().any(|m| user_agent.contains(m));
     let in_app = IN_APP_MARKERS.iter().any(|m| user_agent.contains(m));
+    // Every iOS browser says "Safari"; the others add their own marker.
+    let ios_browser = if user_agent.contains("CriOS") {
+        IosBrowser::Chrome
+    } else if user_agent.contains("FxiOS") {
+        IosBrowser::Firefox
+    } else if in_app
+        || !user_agent.contains("Safari")
+        || ["EdgiOS", "OPiOS", "OPT/", "GSA/", "YaBrowser"]
+            .iter()
+            .any(|m| user_agent.contains(m))
+    {
+        IosBrowser::Other
+    } else {
+        IosBrowser::Safari
+    };
     Platform {
         device: if mobile {
             Device::Mobile
@@ -50,16 +74,34 @@ pub fn platform(user_agent: &str, touch_points: i32) -> Platform {
             Device::Desktop
         },
         in_app,
-        ios_safari: ios
-            && !in_app
-            && user_agent.contains("Safari")
-            && !OTHER_IOS_BROWSERS.iter().any(|m| user_agent.contains(m)),
+        ios: ios.then_some(ios_browser),
+    }
+}
+
+/// The schemes that bring an iOS browser back to the tab the user left (BANKID.md §7).
+const CHROME_IOS_RETURN: &str = "googlechrome://";
+const FIREFOX_IOS_RETURN: &str = "firefox://";
+
+/// Where the app sends the user back to after the order, on iOS: Safari to `page` (this page's address, which
+/// Safari reloads there; from inside a frame the page is the host's, which the frame cannot read), Chrome and
+/// Firefox to their own scheme, in a frame too. `None` (`redirect=null`) everywhere else: Android goes back to
+/// the previous app by itself, and the desktop program always takes `null`.
+pub fn return_to(
+    platform: Platform,
+    in_iframe: bool,
+    page: impl FnOnce() -> Option<String>,
+) -> Option<String> {
+    match platform.ios? {
+        IosBrowser::Safari if !in_iframe => page(),
+        IosBrowser::Chrome => Some(CHROME_IOS_RETURN.to_owned()),
+        IosBrowser::Firefox => Some(FIREFOX_IOS_RETURN.to_owned()),
+        _ => None,
     }
 }
 
 /// BANKID.md §7: the desktop program answers `bankid:///`, phones the universal link. `redirect=null` (the
-/// user or the OS switches back) except where `return_to` names the page to come back to: iOS Safari, on a
-/// page of its own, which reloads the page there and resumes the order.
+/// user or the OS switches back) except where `return_to` names where to come back to ([`return_to`]): a web
+/// page, or an iOS browser's own scheme.
 pub fn launch_url(auto_start_token: &str, device: Device, return_to: Option<&str>) -> String {
     let token: String = auto_start_token
         .chars()
@@ -69,7 +111,11 @@ pub fn launch_url(auto_start_token: &str, device: Device, return_to: Option<&str
         Device::Desktop => format!("bankid:///?autostarttoken={token}&redirect=null"),
         Device::Mobile => {
             let redirect = return_to
-                .filter(|url| url.starts_with("https://") || url.starts_with("http://"))
+                .filter(|url| {
+                    url.starts_with("https://")
+                        || url.starts_with("http://")
+                        || [CHROME_IOS_RETURN, FIREFOX_IOS_RETURN].contains(url)
+                })
                 .map_or_else(|| "null".to_owned(), encode_component);
             format!("https://app.bankid.com/?autostarttoken={token}&redirect={redirect}")
         }
@@ -156,17 +202,44 @@ mod tests {
     }
 
     #[test]
-    fn only_safari_on_ios_is_given_the_page_to_return_to() {
+    fn ios_browsers_are_sent_back_the_way_each_can_be_reached() {
         const CHROME_IOS: &str = "Mozilla/5.0 (iPhone; CPU iPhone OS 17_5 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) CriOS/126.0.6478.54 Mobile/15E148 Safari/604.1";
         const FIREFOX_IOS: &str = "Mozilla/5.0 (iPhone; CPU iPhone OS 17_5 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) FxiOS/127.0 Mobile/15E148 Safari/605.1.15";
+        const EDGE_IOS: &str = "Mozilla/5.0 (iPhone; CPU iPhone OS 17_5 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) Version/17.0 EdgiOS/126.0.2592.56 Mobile/15E148 Safari/605.1.15";
         const CHROME_ANDROID: &str = "Mozilla/5.0 (Linux; Android 14; Pixel 8) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/126.0 Mobile Safari/537.36";
-        assert!(platform(SAFARI_IOS, 5).ios_safari);
-        assert!(platform(IPAD_AS_MAC, 5).ios_safari);
-        for ua in [CHROME_IOS, FIREFOX_IOS, INSTAGRAM_IOS, CHROME_ANDROID] {
-            assert!(!platform(ua, 5).ios_safari, "{ua}");
+        let page = || Some("https://shop.example/account".to_owned());
+        let back =
+            |ua: &str, touch: i32, in_iframe: bool| return_to(platform(ua, touch), in_iframe, page);
+
+        assert_eq!(platform(SAFARI_IOS, 5).ios, Some(IosBrowser::Safari));
+        assert_eq!(back(SAFARI_IOS, 5, false), page(), "Safari: this page");
+        assert_eq!(back(IPAD_AS_MAC, 5, false), page(), "an iPad is iOS");
+        assert_eq!(
+            back(SAFARI_IOS, 5, true),
+            None,
+            "a frame cannot know its host page"
+        );
+        for in_iframe in [false, true] {
+            assert_eq!(
+                back(CHROME_IOS, 5, in_iframe).as_deref(),
+                Some("googlechrome://")
+            );
+            assert_eq!(
+                back(FIREFOX_IOS, 5, in_iframe).as_deref(),
+                Some("firefox://")
+            );
         }
-        assert!(!platform(IPAD_AS_MAC, 0).ios_safari, "a Mac is not an iPad");
-        assert!(!platform(CHROME_WIN, 0).ios_safari);
+        for ua in [
+            EDGE_IOS,
+            INSTAGRAM_IOS,
+            CHROME_ANDROID,
+            FACEBOOK_ANDROID,
+            CHROME_WIN,
+        ] {
+            assert_eq!(back(ua, 5, false), None, "{ua}");
+        }
+        assert_eq!(platform(IPAD_AS_MAC, 0).ios, None, "a Mac is not an iPad");
+        assert_eq!(back(IPAD_AS_MAC, 0, false), None);
     }
 
     #[test]
@@ -194,6 +267,18 @@ mod tests {
             format!("bankid:///?autostarttoken={t}&redirect=null"),
             "the desktop program always takes redirect=null"
         );
+        assert_eq!(
+            launch_url(t, Device::Mobile, Some("googlechrome://")),
+            format!("https://app.bankid.com/?autostarttoken={t}&redirect=googlechrome%3A%2F%2F"),
+            "Chrome on iOS: back through its scheme"
+        );
+        for other in ["javascript:alert(1)", "googlechrome://evil.example/"] {
+            assert_eq!(
+                launch_url(t, Device::Mobile, Some(other)),
+                format!("https://app.bankid.com/?autostarttoken={t}&redirect=null"),
+                "{other}"
+            );
+        }
         assert_eq!(
             launch_url(t, Device::Mobile, Some("javascript:alert(1)")),
             format!("https://app.bankid.com/?autostarttoken={t}&redirect=null")

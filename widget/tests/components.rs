@@ -8,7 +8,7 @@ use gloo_timers::future::TimeoutFuture;
 use legit_core::rfa::Device;
 use legit_widget::config::{EmbedConfig, Mode, Params};
 use legit_widget::host::{Host, HostEvent};
-use legit_widget::launch::Platform;
+use legit_widget::launch::{IosBrowser, Platform};
 use legit_widget::{Mounted, Settings, mount};
 use wasm_bindgen::JsCast;
 use wasm_bindgen::prelude::*;
@@ -32,7 +32,7 @@ fn opened() -> Vec<String> {
 const DESKTOP: Platform = Platform {
     device: Device::Desktop,
     in_app: false,
-    ios_safari: false,
+    ios: None,
 };
 
 fn params(query: &str) -> Params {
@@ -158,7 +158,7 @@ async fn phones_are_asked_rfa20_with_this_device_first() {
     let phone = Platform {
         device: Device::Mobile,
         in_app: false,
-        ios_safari: false,
+        ios: None,
     };
     let w = scratch(settings("tenant=acme&lang=en", phone));
     tick().await;
@@ -450,7 +450,7 @@ mod launch_button {
         let phone = Platform {
             device: Device::Mobile,
             in_app: false,
-            ios_safari: false,
+            ios: None,
         };
         let waiting = RwSignal::new(true);
         let w = mount_button_while(
@@ -482,11 +482,11 @@ mod launch_button {
     }
 
     #[wasm_bindgen_test]
-    async fn ios_safari_is_sent_back_to_this_page_but_not_from_a_frame() {
+    async fn ios_safari_is_sent_back_to_this_page_and_ios_chrome_to_its_tab_even_from_a_frame() {
         let safari = Platform {
             device: Device::Mobile,
             in_app: false,
-            ios_safari: true,
+            ios: Some(IosBrowser::Safari),
         };
         let page = web_sys::window().unwrap().location().href().unwrap();
         let encoded = String::from(js_sys::encode_uri_component(&page));
@@ -509,6 +509,20 @@ mod launch_button {
                 "https://app.bankid.com/?autostarttoken={token}&redirect=null"
             )),
             "a frame cannot know its host page"
+        );
+        let chrome = Platform {
+            ios: Some(IosBrowser::Chrome),
+            ..safari
+        };
+        let framed = mount_button(chrome, true, token);
+        tick().await;
+        let href = framed.find("a.btn").and_then(|a| a.get_attribute("href"));
+        assert_eq!(
+            href,
+            Some(format!(
+                "https://app.bankid.com/?autostarttoken={token}&redirect=googlechrome%3A%2F%2F"
+            )),
+            "Chrome's scheme brings back the tab the user left"
         );
     }
 
@@ -562,7 +576,7 @@ mod launch_button {
         let phone = Platform {
             device: Device::Mobile,
             in_app: true,
-            ios_safari: false,
+            ios: None,
         };
         let w = mount_button(phone, false, "77777777-2222-4333-8444-555555555555");
         tick().await;

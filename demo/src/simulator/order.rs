@@ -54,6 +54,8 @@ pub struct Order {
     /// CN of the relying-party certificate that created the order: orders are private to it.
     pub rp: String,
     pub created_ms: u64,
+    /// Creation order among all orders: two can share a millisecond.
+    pub seq: u64,
     pub tokens: Option<Tokens>,
     /// The person the order is bound to: a phone order's number or `requirement.personalNumber`.
     pub bound_to: Option<String>,
@@ -93,6 +95,7 @@ impl Order {
             kind,
             rp,
             created_ms,
+            seq: 0,
             tokens,
             bound_to: None,
             call_initiator: None,

@@ -46,6 +46,8 @@ struct Inner {
     faults: Faults,
     requests: BTreeMap<&'static str, u64>,
     disabled_rps: HashSet<String>,
+    /// The last [`Order::seq`] given.
+    last_seq: u64,
 }
 
 impl Default for Inner {
@@ -57,6 +59,7 @@ impl Default for Inner {
             faults: Faults::default(),
             requests: BTreeMap::new(),
             disabled_rps: HashSet::new(),
+            last_seq: 0,
         }
     }
 }
@@ -82,6 +85,9 @@ pub struct OrderView {
     pub auto_start_token: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub qr_start_token: Option<String>,
+    /// What the RP sent as `endUserIp` (auth/sign).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub end_user_ip: Option<String>,
     pub mrtd_required: bool,
     pub collects: u64,
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -103,6 +109,7 @@ impl OrderView {
             rp: o.rp.clone(),
             auto_start_token: o.tokens.as_ref().map(|t| t.auto_start_token.clone()),
             qr_start_token: o.tokens.as_ref().map(|t| t.qr_start_token.clone()),
+            end_user_ip: o.end_user_ip.clone(),
             mrtd_required: o.mrtd_required,
             collects: o.collects,
             completion_data: answer.completion_data,
@@ -253,6 +260,8 @@ impl Sim {
             }
         }
         order.created_ms = now;
+        inner.last_seq += 1;
+        order.seq = inner.last_seq;
         let answer = match &order.tokens {
             Some(t) => serde_json::to_value(OrderResponse {
                 order_ref: order_ref.clone(),
@@ -551,11 +560,14 @@ fn pick_up(
         .get_mut(order_ref)
         .ok_or_else(AdminError::unknown_order)?;
     order.pick_up(person.clone(), scanned).map_err(refusal)?;
+    let picked_seq = order.seq;
+    // BANKID.md §3: the person's *older* order ends; one started after this one is left alone.
     let others: Vec<String> = inner
         .orders
         .values()
         .filter(|o| {
             o.order_ref != order_ref
+                && o.seq < picked_seq
                 && o.is_pending()
                 && o.person() == Some(person.personal_number.as_str())
         })

@@ -36,6 +36,7 @@ pub async fn start(
             personal_number: Some(valid.personal_number.as_str().to_owned()),
             call_initiator: Some(valid.call_initiator),
             user_visible_data: None,
+            end_user_ip: None,
         },
         call: IvrCall::new(&valid.call_id, &valid.personal_number, today),
         from: StartedFrom::of(req, config)?,

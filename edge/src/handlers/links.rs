@@ -177,6 +177,7 @@ pub async fn start(
         personal_number: None,
         call_initiator: None,
         user_visible_data: None,
+        end_user_ip: None,
     };
     let started = orders::launch(
         req,

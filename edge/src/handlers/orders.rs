@@ -31,6 +31,10 @@ pub async fn start(
     if asked.kind.is_phone() || asked.personal_number.is_some() {
         caller.require_agent()?;
     }
+    // BankID's risk checks trust endUserIp; a browser could name any address, a server only relays its user's.
+    if asked.end_user_ip.is_some() {
+        caller.require_backend()?;
+    }
     let answer = launch(req, env, config, caller.tenant, &asked, key, None).await?;
     Ok(Response::from_json(&answer)?.with_status(201))
 }
@@ -60,8 +64,13 @@ pub async fn launch(
     key: &SessionKey,
     link: Option<String>,
 ) -> Result<StartOrderResponse, ApiError> {
+    let mut from = StartedFrom::of(req, config)?;
+    // A tenant's server starting an order for its user names the user's address ([`start`] checked who).
+    if let Some(ip) = &asked.end_user_ip {
+        from.end_user_ip.clone_from(ip);
+    }
     let launch = Launch {
-        from: StartedFrom::of(req, config)?,
+        from,
         tenant,
         asked,
         link,

@@ -82,6 +82,7 @@ pub fn CustomerFlow(
         personal_number: None,
         call_initiator: None,
         user_visible_data: None,
+        end_user_ip: None,
     };
     let choose = move |flow: Flow| {
         runner.machine.update(|m| m.set_flow(flow));

@@ -52,6 +52,7 @@ pub fn IdentifyCaller(
                 personal_number: Some(number),
                 call_initiator: Some(initiator),
                 user_visible_data: None,
+                end_user_ip: None,
             });
         }
     };

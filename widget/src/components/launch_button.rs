@@ -22,11 +22,9 @@ pub fn LaunchButton(
     /// Whether the app has yet to pick the order up; once it has, the button goes (its slot stays).
     app_not_opened: Memo<bool>,
 ) -> impl IntoView {
-    // iOS Safari comes back only to an address it is given; from inside a frame the page to return to is
-    // the host's, which the frame cannot read, so there the user switches back by hand.
-    let return_to = (ctx.platform.ios_safari && !ctx.in_iframe)
-        .then(|| web_sys::window().and_then(|w| w.location().href().ok()))
-        .flatten();
+    let return_to = launch::return_to(ctx.platform, ctx.in_iframe, || {
+        web_sys::window().and_then(|w| w.location().href().ok())
+    });
     let url = launch::launch_url(&token, ctx.platform.device, return_to.as_deref());
     let plan = launch::plan(ctx.platform, ctx.in_iframe, token_used(&token));
     let visible = RwSignal::new(launch::button_visible(plan, 0));
