@@ -229,6 +229,14 @@ pub enum FailReason {
 }
 
 impl FailReason {
+    pub const ALL: [FailReason; 5] = [
+        FailReason::Cancelled,
+        FailReason::BankIdUnavailable,
+        FailReason::BankIdRejected,
+        FailReason::UnexpectedAnswer,
+        FailReason::IdentityMismatch,
+    ];
+
     pub fn code(self) -> &'static str {
         match self {
             FailReason::Cancelled => "cancelled",

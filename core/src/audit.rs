@@ -5,14 +5,14 @@
 //! it is one BankID or the edge defines, and the order id only as a keyed hash ([`order_hash`]), so support
 //! can find the row of an order id they are given but nobody can read order ids out of the log.
 //!
-//! [`AuditQuery`] is the admin's question (`GET /admin/audit?from=&to=&cursor=&limit=`), checked here so the
-//! edge only runs it.
+//! [`AuditQuery`] is the admin's question (`GET /admin/audit?from=&to=&cursor=&limit=&format=&order=`), checked
+//! here so the edge only runs it.
 
 use hmac::{Hmac, Mac as _};
 use serde::{Deserialize, Serialize};
 use sha2::Sha256;
 
-use crate::api::{OrderEvent, OrderStatus};
+use crate::api::{FailReason, OrderEvent, OrderStatus};
 use crate::bankid::HintCode;
 use crate::date::Date;
 use crate::links_api::rfc3339_utc;
@@ -52,6 +52,47 @@ impl Outcome {
     }
 }
 
+/// The door an order came in by (DESIGN.md §5's channel): with the kind, it tells a self-service login from
+/// an agent's check, a link sent by SMS or e-mail, or the IVR.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub enum Channel {
+    /// A page's visitor identifying themself, with no credential (self-service).
+    Page,
+    /// An agent's widget, with a session.
+    Agent,
+    /// The tenant's own server, with its API key.
+    Backend,
+    /// A verification link the customer was sent.
+    Link,
+    /// The IVR API.
+    Ivr,
+}
+
+impl Channel {
+    pub const ALL: [Channel; 5] = [
+        Channel::Page,
+        Channel::Agent,
+        Channel::Backend,
+        Channel::Link,
+        Channel::Ivr,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Channel::Page => "page",
+            Channel::Agent => "agent",
+            Channel::Backend => "backend",
+            Channel::Link => "link",
+            Channel::Ivr => "ivr",
+        }
+    }
+
+    pub fn parse(text: &str) -> Option<Channel> {
+        Channel::ALL.into_iter().find(|c| c.as_str() == text)
+    }
+}
+
 /// One row of the log.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
@@ -61,6 +102,8 @@ pub struct AuditEntry {
     pub tenant: String,
     /// `auth`, `sign`, `phoneAuth` or `phoneSign`.
     pub kind: String,
+    /// `None` only in rows written before the log recorded it.
+    pub channel: Option<Channel>,
     pub outcome: Outcome,
     /// BankID's hint code or the edge's error code, only from the known sets.
     pub code: Option<String>,
@@ -73,6 +116,7 @@ impl AuditEntry {
     pub fn from_final_event(
         event: &OrderEvent,
         tenant: &str,
+        channel: Option<Channel>,
         order: String,
         at_ms: u64,
     ) -> Option<AuditEntry> {
@@ -82,11 +126,11 @@ impl AuditEntry {
             .map(HintCode::parse)
             .filter(|h| !matches!(h, HintCode::Unknown(_)))
             .map(|h| h.as_str().to_owned());
-        // The edge's own codes are `FailReason::code`s: static, never user text.
+        // The edge's own codes are static, never user text.
         let known_error = event
             .error_code
             .as_deref()
-            .filter(|c| EDGE_CODES.contains(c))
+            .filter(|c| is_edge_code(c))
             .map(str::to_owned);
         let code = known_error.or(known_hint);
         let outcome = match event.status {
@@ -101,6 +145,7 @@ impl AuditEntry {
             at_ms,
             tenant: tenant.to_owned(),
             kind: event.kind.as_str().to_owned(),
+            channel,
             outcome,
             code,
             order,
@@ -112,6 +157,7 @@ impl AuditEntry {
         AuditView {
             at: rfc3339_utc(self.at_ms),
             kind: self.kind.clone(),
+            channel: self.channel,
             outcome: self.outcome,
             code: self.code.clone(),
             order: self.order.clone(),
@@ -119,14 +165,11 @@ impl AuditEntry {
     }
 }
 
-/// The edge's own `errorCode`s on a failed event (`api::FailReason::code`).
-const EDGE_CODES: &[&str] = &[
-    "cancelled",
-    "bankid_unavailable",
-    "bankid_rejected",
-    "unexpected_answer",
-    "identity_mismatch",
-];
+/// Whether `code` is one of the edge's own `errorCode`s on a failed event: a [`FailReason`]'s, or the IVR's
+/// order that BankID refused as already in progress.
+fn is_edge_code(code: &str) -> bool {
+    code == crate::ivr::ALREADY_IN_PROGRESS || FailReason::ALL.iter().any(|r| r.code() == code)
+}
 
 /// A row as `GET /admin/audit` shows it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -134,6 +177,8 @@ const EDGE_CODES: &[&str] = &[
 pub struct AuditView {
     pub at: String,
     pub kind: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub channel: Option<Channel>,
     pub outcome: Outcome,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub code: Option<String>,
@@ -154,12 +199,13 @@ impl AuditPage {
     /// The page as CSV, a header line first; fields never hold a comma or a quote (they are codes, times
     /// and hex), so none is quoted.
     pub fn to_csv(&self) -> String {
-        let mut out = String::from("at,kind,outcome,code,order\n");
+        let mut out = String::from("at,kind,channel,outcome,code,order\n");
         for e in &self.entries {
             out.push_str(&format!(
-                "{},{},{},{},{}\n",
+                "{},{},{},{},{},{}\n",
                 e.at,
                 e.kind,
+                e.channel.map_or("", Channel::as_str),
                 e.outcome.as_str(),
                 e.code.as_deref().unwrap_or(""),
                 e.order
@@ -191,10 +237,12 @@ pub enum AuditQueryError {
     BadCursor,
     #[error("`limit` must be a whole number from 1 to {MAX_PAGE}")]
     BadLimit,
-    #[error("unknown parameter `{0}`; use from, to, cursor, limit or format")]
+    #[error("unknown parameter `{0}`; use from, to, cursor, limit, format or order")]
     UnknownParameter(String),
     #[error("`format` must be json or csv")]
     BadFormat,
+    #[error("`order` must be an order id: 32 hexadecimal digits")]
+    BadOrder,
 }
 
 impl AuditQueryError {
@@ -206,6 +254,7 @@ impl AuditQueryError {
             AuditQueryError::BadLimit => "invalid_limit",
             AuditQueryError::UnknownParameter(_) => "unknown_parameter",
             AuditQueryError::BadFormat => "invalid_format",
+            AuditQueryError::BadOrder => "invalid_order",
         }
     }
 }
@@ -219,6 +268,8 @@ pub struct AuditQuery {
     pub after: u64,
     pub limit: u32,
     pub csv: bool,
+    /// `order=`: only the row of this order id, which support was given; the edge looks it up by its hash.
+    pub order_id: Option<String>,
 }
 
 impl AuditQuery {
@@ -233,6 +284,7 @@ impl AuditQuery {
             after: 0,
             limit: DEFAULT_PAGE,
             csv: false,
+            order_id: None,
         };
         for (key, value) in pairs {
             match key {
@@ -264,6 +316,13 @@ impl AuditQuery {
                         "json" => false,
                         _ => return Err(AuditQueryError::BadFormat),
                     };
+                }
+                "order" => {
+                    let id = value.trim().to_ascii_lowercase();
+                    if id.len() != 32 || !id.bytes().all(|b| b.is_ascii_hexdigit()) {
+                        return Err(AuditQueryError::BadOrder);
+                    }
+                    q.order_id = Some(id);
                 }
                 other => return Err(AuditQueryError::UnknownParameter(other.to_owned())),
             }
@@ -344,10 +403,17 @@ mod tests {
     #[test]
     fn a_completed_order_is_logged_without_anything_that_names_the_person() {
         let e = event(OrderStatus::Complete, None, None);
-        let entry =
-            AuditEntry::from_final_event(&e, "acme", order_hash(b"k", &e.order_id), 1_000).unwrap();
+        let entry = AuditEntry::from_final_event(
+            &e,
+            "acme",
+            Some(Channel::Ivr),
+            order_hash(b"k", &e.order_id),
+            1_000,
+        )
+        .unwrap();
         assert_eq!(entry.outcome, Outcome::Complete);
         assert_eq!(entry.kind, "phoneAuth");
+        assert_eq!(entry.view().channel, Some(Channel::Ivr));
         let text = serde_json::to_string(&entry).unwrap() + &entry.view().order;
         for secret in ["198112289874", "Åsa", "Ørnulf", &e.order_id] {
             assert!(!text.contains(secret), "{secret} leaked into {text}");
@@ -358,7 +424,7 @@ mod tests {
     fn pending_orders_are_not_logged() {
         let e = event(OrderStatus::Pending, Some("outstandingTransaction"), None);
         assert_eq!(
-            AuditEntry::from_final_event(&e, "acme", "h".into(), 1),
+            AuditEntry::from_final_event(&e, "acme", Some(Channel::Agent), "h".into(), 1),
             None
         );
     }
@@ -390,16 +456,38 @@ mod tests {
                 Outcome::Failed,
                 Some("identity_mismatch"),
             ),
+            (
+                None,
+                Some("already_in_progress"),
+                Outcome::Failed,
+                Some("already_in_progress"),
+            ),
+            (
+                None,
+                Some("bankid_unavailable"),
+                Outcome::Failed,
+                Some("bankid_unavailable"),
+            ),
             // Text BankID or a bug might put there is never copied into the log.
             (Some("Åsa 198112289874"), None, Outcome::Failed, None),
             (None, Some("call 0701234567"), Outcome::Failed, None),
         ];
         for (hint, error, outcome, code) in cases {
             let e = event(OrderStatus::Failed, hint, error);
-            let entry = AuditEntry::from_final_event(&e, "acme", "h".into(), 1).unwrap();
+            let entry =
+                AuditEntry::from_final_event(&e, "acme", Some(Channel::Page), "h".into(), 1)
+                    .unwrap();
             assert_eq!(entry.outcome, outcome, "{hint:?} {error:?}");
             assert_eq!(entry.code.as_deref(), code, "{hint:?} {error:?}");
         }
+    }
+
+    #[test]
+    fn channels_read_back_as_written() {
+        for channel in Channel::ALL {
+            assert_eq!(Channel::parse(channel.as_str()), Some(channel));
+        }
+        assert_eq!(Channel::parse("sms"), None);
     }
 
     #[test]
@@ -434,11 +522,22 @@ mod tests {
         assert_eq!(q.from_ms, day + (12 * 3600 + 15 * 60) * 1000);
         assert_eq!(q.to_ms, u64::MAX);
         assert_eq!(AuditQuery::parse([]).unwrap().limit, DEFAULT_PAGE);
+        let id = "0123456789ABCDEF0123456789abcdef";
+        let q = AuditQuery::parse([("order", id)]).unwrap();
+        assert_eq!(
+            q.order_id.as_deref(),
+            Some("0123456789abcdef0123456789abcdef")
+        );
     }
 
     #[test]
     fn bad_queries_say_which_parameter_is_wrong() {
-        let cases: [(&[(&str, &str)], &str); 9] = [
+        let cases: [(&[(&str, &str)], &str); 11] = [
+            (&[("order", "0123")], "invalid_order"),
+            (
+                &[("order", "198112289874198112289874-1234567")],
+                "invalid_order",
+            ),
             (&[("from", "yesterday")], "invalid_time"),
             (&[("to", "2026-02-30")], "invalid_time"),
             (&[("from", "2026-03-01T25:00:00Z")], "invalid_time"),
@@ -468,6 +567,7 @@ mod tests {
             entries: vec![AuditView {
                 at: "2026-03-01T12:15:00Z".into(),
                 kind: "auth".into(),
+                channel: Some(Channel::Link),
                 outcome: Outcome::Failed,
                 code: Some("startFailed".into()),
                 order: "ab".repeat(16),
@@ -476,11 +576,11 @@ mod tests {
         };
         let csv = page.to_csv();
         let lines: Vec<&str> = csv.lines().collect();
-        assert_eq!(lines[0], "at,kind,outcome,code,order");
+        assert_eq!(lines[0], "at,kind,channel,outcome,code,order");
         assert_eq!(
             lines[1],
             format!(
-                "2026-03-01T12:15:00Z,auth,failed,startFailed,{}",
+                "2026-03-01T12:15:00Z,auth,link,failed,startFailed,{}",
                 "ab".repeat(16)
             )
         );

@@ -67,12 +67,19 @@ impl Destination {
         }
     }
 
-    /// The key for per-destination rate limits (SMS pumping): E.164 digits, or the address with its
-    /// lowercased domain. Never logged: it is personal data.
+    /// The key for per-destination rate limits (SMS pumping): E.164 digits, or the mailbox the address
+    /// reaches. Mail providers ignore the local part's case and deliver `anna+anything@` to `anna@`, so
+    /// neither may buy a fresh allowance for the same inbox. Never logged: it is personal data.
     pub fn rate_limit_key(&self) -> String {
         match self {
             Destination::Sms(p) => format!("sms:{}", p.digits()),
-            Destination::Email(e) => format!("email:{}", e.as_str()),
+            Destination::Email(e) => {
+                let (local, domain) = e.as_str().rsplit_once('@').unwrap_or(("", e.as_str()));
+                let mailbox = local.split('+').next().unwrap_or(local);
+                // ASCII case only: Unicode's case tables would cost the Worker 7 KB (gzip) for the rare
+                // non-ASCII mailbox name.
+                format!("email:{}@{domain}", mailbox.to_ascii_lowercase())
+            }
         }
     }
 }
@@ -346,7 +353,21 @@ mod tests {
         );
         assert_eq!(ok.lang, Lang::Sv);
         assert_eq!(ok.destination.masked(), "A•••@example.com");
-        assert_eq!(ok.destination.rate_limit_key(), "email:Anna@example.com");
+        assert_eq!(ok.destination.rate_limit_key(), "email:anna@example.com");
+        for same_inbox in [
+            "ANNA@example.com",
+            "anna+bank@Example.com",
+            "Anna+1+2@example.com",
+        ] {
+            let other = req(json!({"channel": "email", "to": same_inbox})).unwrap();
+            assert_eq!(
+                other.destination.rate_limit_key(),
+                "email:anna@example.com",
+                "{same_inbox}"
+            );
+        }
+        let other = req(json!({"channel": "email", "to": "annb@example.com"})).unwrap();
+        assert_ne!(other.destination.rate_limit_key(), "email:anna@example.com");
 
         let err = req(json!({"channel": "email", "to": "anna.example.com"})).unwrap_err();
         assert_eq!(err.code(), "invalid_email");

@@ -2,7 +2,8 @@
 //!
 //! legit is Swedish first: a number with a single leading 0 is Swedish, and Swedish numbers get the
 //! stricter national length rule. Everything else only has to look like E.164, because a full
-//! numbering-plan database would be a large dependency for a field we only store, mask and dial.
+//! numbering-plan database would be a large dependency for a field we only store, mask and dial; the one
+//! exception is +7's ten digits, which keeps a Swedish mobile typed without its 0 from becoming a Russian one.
 
 use std::fmt;
 
@@ -47,7 +48,7 @@ impl PhoneNumberError {
 /// A phone number in E.164 form, stored as its digits without the `+` (e.g. `"46701234567"`).
 ///
 /// Invariant: 8–15 ASCII digits, the first not 0; if it starts with 46, 7–9 more digits, the first
-/// not 0. Private field, so only [`PhoneNumber::parse`] creates one.
+/// not 0; if it starts with 7, 10 more. Private field, so only [`PhoneNumber::parse`] creates one.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub struct PhoneNumber(String);
 
@@ -114,6 +115,18 @@ impl PhoneNumber {
             return match nsn.len() {
                 0..=6 => Err(PhoneNumberError::TooShort),
                 7..=9 => Ok(PhoneNumber(format!("{SWEDEN}{nsn}"))),
+                _ => Err(PhoneNumberError::TooLong),
+            };
+        }
+        // +7 (Russia, Kazakhstan) has exactly ten digits after the code. Bare digits that start with 7 and
+        // miss that are a Swedish mobile typed without its 0 (`701234567`): read as +7 they would send the
+        // SMS abroad, so they are refused as a country code the person did not mean.
+        if let Some(nsn) = digits.strip_prefix('7') {
+            let bare = !plus && !all_digits.starts_with("00");
+            return match nsn.len() {
+                10 => Ok(PhoneNumber(digits)),
+                _ if bare => Err(PhoneNumberError::InvalidCountryCode),
+                0..=9 => Err(PhoneNumberError::TooShort),
                 _ => Err(PhoneNumberError::TooLong),
             };
         }
@@ -274,6 +287,24 @@ mod tests {
         assert_eq!(digits("070-123 45 67 8"), Err(PhoneNumberError::TooLong));
         assert_eq!(digits("+46 1234567890"), Err(PhoneNumberError::TooLong));
         assert_eq!(digits("0"), Err(PhoneNumberError::TooShort));
+    }
+
+    #[test]
+    fn a_swedish_mobile_without_its_zero_is_not_sent_to_russia() {
+        assert_eq!(
+            digits("701234567"),
+            Err(PhoneNumberError::InvalidCountryCode)
+        );
+        assert_eq!(
+            digits("70-123 45 67"),
+            Err(PhoneNumberError::InvalidCountryCode)
+        );
+        assert_eq!(digits("+7 01234567"), Err(PhoneNumberError::TooShort));
+        assert_eq!(digits("+7 916 123 45 678"), Err(PhoneNumberError::TooLong));
+        assert_eq!(digits("+7 916 123-45-67").as_deref(), Ok("79161234567"));
+        assert_eq!(digits("79161234567").as_deref(), Ok("79161234567"));
+        assert_eq!(digits("00 7 916 123 45 67").as_deref(), Ok("79161234567"));
+        assert_eq!(digits("0070 123 45 67"), Err(PhoneNumberError::TooShort));
     }
 
     #[test]
@@ -517,6 +548,8 @@ mod tests {
             seps in prop::collection::vec(0usize..100, 16),
         ) {
             prop_assume!(!e164.starts_with("46"));
+            // +7 has its own length rule (a_swedish_mobile_without_its_zero_is_not_sent_to_russia).
+            prop_assume!(!e164.starts_with('7') || e164.len() == 11);
             for form in [format!("+{}", spaced(&e164, &seps)), format!("00{}", spaced(&e164, &seps)), spaced(&e164, &seps)] {
                 let p = PhoneNumber::parse(&form);
                 prop_assert_eq!(p.as_ref().map(|p| p.digits()), Ok(e164.as_str()), "{:?}", form);

@@ -3,7 +3,7 @@
 //
 //   node edge/local/run.mjs --certs target/demo/certs --tenants target/demo/tenants.json \
 //       --bankid-base https://127.0.0.1:8443/rp/v6.0 [--port 8787] [--persist target/demo/edge-state] \
-//       [--assets widget/dist] [--script edge/build/index.js] [--ignore-stdin]
+//       [--assets widget/dist] [--script edge/build/index.js] [--ignore-stdin] [--rate-limit-factor N]
 //
 //   --port N            listen on 127.0.0.1:N; 0 picks a free port (default 8787)
 //   --certs DIR         rp.pem + rp.key (the RP client certificate), ca.pem (the BankID server root to pin) and
@@ -16,6 +16,7 @@
 //   --script PATH       the built Worker (default ../build/index.js, beside this file; `worker-build --release`)
 //   --ignore-stdin      do not stop when stdin closes (for running it in the background from a shell)
 //   --var NAME=VALUE    one more binding (repeatable), e.g. the link providers' SMS_GATEWAY_URL, SMS_PASSWORD …
+//   --rate-limit-factor N  multiply every [[ratelimits]] limit by N (default 1), for load tests from one address
 //
 // stdout carries exactly one line, `ready http://127.0.0.1:PORT`, once the Worker answers; everything else
 // (the Worker's console, workerd's messages, errors) goes to stderr. It stops cleanly (mf.dispose(), which also
@@ -55,6 +56,8 @@ try {
       script: { type: "string", default: path.join(edgeDir, "build", "index.js") },
       "ignore-stdin": { type: "boolean", default: false },
       var: { type: "string", multiple: true, default: [] },
+      // Multiplies every [[ratelimits]] limit: a load test from one address would otherwise meet them.
+      "rate-limit-factor": { type: "string", default: "1" },
     },
     strict: true,
     allowPositionals: false,
@@ -82,6 +85,11 @@ const assets = path.resolve(args.assets);
 fs.mkdirSync(assets, { recursive: true });
 const script = path.resolve(args.script);
 if (!fs.existsSync(script)) fail(`${script} is missing: build the Worker first (cargo xtask test or cargo xtask demo)`);
+
+const rateLimitFactor = Number(args["rate-limit-factor"]);
+if (!Number.isInteger(rateLimitFactor) || rateLimitFactor < 1) {
+  fail(`--rate-limit-factor ${args["rate-limit-factor"]}: not a whole number of at least 1`);
+}
 
 const extraVars = {};
 for (const item of args.var) {
@@ -139,7 +147,12 @@ const mf = new Miniflare({
     assetConfig: { html_handling: "none", not_found_handling: "none" },
   },
   durableObjects: wrangler.durableObjects,
-  ratelimits: wrangler.ratelimits,
+  ratelimits: Object.fromEntries(
+    Object.entries(wrangler.ratelimits).map(([name, { simple }]) => [
+      name,
+      { simple: { ...simple, limit: simple.limit * rateLimitFactor } },
+    ]),
+  ),
   // The audit log, as `[[d1_databases]]` in wrangler.toml; its schema is applied below, before `ready`.
   d1Databases: { AUDIT: "legit-audit-local" },
   d1Persist: true,
@@ -188,16 +201,27 @@ try {
   process.exit(1);
 }
 
-// What `wrangler d1 migrations apply` does in production: every `NNNN_*.sql` in order. The files only use
-// `CREATE … IF NOT EXISTS`, so applying them at each start is harmless.
+// What `wrangler d1 migrations apply` does in production: every `NNNN_*.sql` not applied yet, in order, each
+// recorded in wrangler's own `d1_migrations` table, so a persisted local database takes only the new files (an
+// `ALTER TABLE` cannot run twice). 0001 is `CREATE … IF NOT EXISTS`, so a database from before the table
+// existed takes it again harmlessly. Few round trips, in `exec` (one statement a line): each call from Node
+// goes through Miniflare's synchronous proxy, which fails now and then under load.
 async function applyMigrations(db, dir) {
-  const files = fs.readdirSync(dir).filter((f) => /^\d+_.*\.sql$/.test(f)).sort();
-  for (const file of files) {
+  await db.exec(
+    "CREATE TABLE IF NOT EXISTS d1_migrations (id INTEGER PRIMARY KEY AUTOINCREMENT, name TEXT UNIQUE, " +
+      "applied_at TIMESTAMP NOT NULL DEFAULT CURRENT_TIMESTAMP)",
+  );
+  const applied = new Set((await db.prepare("SELECT name FROM d1_migrations").all()).results.map((r) => r.name));
+  const files = fs.readdirSync(dir).filter((f) => /^\d+_[\w-]+\.sql$/.test(f)).sort();
+  const lines = [];
+  for (const file of files.filter((f) => !applied.has(f))) {
     const sql = fs.readFileSync(path.join(dir, file), "utf8").replace(/--.*$/gm, "");
-    for (const statement of sql.split(";").map((s) => s.trim()).filter(Boolean)) {
-      await db.prepare(statement).run();
+    for (const statement of sql.split(";").map((s) => s.replace(/\s+/g, " ").trim()).filter(Boolean)) {
+      lines.push(statement);
     }
+    lines.push(`INSERT INTO d1_migrations (name) VALUES ('${file}')`);
   }
+  if (lines.length > 0) await db.exec(lines.join("\n"));
 }
 
 // The parts of wrangler.toml the local run needs, from the small TOML subset wrangler files use: top-level

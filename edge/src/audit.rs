@@ -2,7 +2,8 @@
 //! the order's object, read page by page by a tenant's backend at `GET /admin/audit`. What a row may hold
 //! is decided in `legit_core::audit`; this file only stores and reads it.
 
-use legit_core::audit::{AuditEntry, AuditPage, AuditQuery, Outcome};
+use legit_core::audit::{AuditEntry, AuditPage, AuditQuery, Channel, Outcome};
+use legit_core::session::SessionKey;
 use legit_core::tenant::Tenant;
 use serde::Deserialize;
 use worker::wasm_bindgen::JsValue;
@@ -17,9 +18,10 @@ pub const BINDING: &str = "AUDIT";
 /// never fails the order: the person is identified either way, and the warning says a row is missing.
 pub async fn record(env: &Env, entry: &AuditEntry) {
     console_log!(
-        "audit tenant={} kind={} outcome={} code={} order={}",
+        "audit tenant={} kind={} channel={} outcome={} code={} order={}",
         entry.tenant,
         entry.kind,
+        entry.channel.map_or("-", Channel::as_str),
         entry.outcome.as_str(),
         entry.code.as_deref().unwrap_or("-"),
         entry.order
@@ -34,15 +36,22 @@ async fn insert(env: &Env, entry: &AuditEntry) -> Result<(), worker::Error> {
     #[allow(clippy::cast_precision_loss)] // Unix ms stay below 2^53 for the next 285,000 years.
     let at = entry.at_ms as f64;
     db.prepare(
-        "INSERT INTO audit (at_ms, tenant, kind, outcome, code, order_hash) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+        "INSERT INTO audit (at_ms, tenant, kind, outcome, code, order_hash, channel) \
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
     )
     .bind(&[
         JsValue::from_f64(at),
         JsValue::from_str(&entry.tenant),
         JsValue::from_str(&entry.kind),
         JsValue::from_str(entry.outcome.as_str()),
-        entry.code.as_deref().map_or(JsValue::NULL, JsValue::from_str),
+        entry
+            .code
+            .as_deref()
+            .map_or(JsValue::NULL, JsValue::from_str),
         JsValue::from_str(&entry.order),
+        entry
+            .channel
+            .map_or(JsValue::NULL, |c| JsValue::from_str(c.as_str())),
     ])?
     .run()
     .await?;
@@ -54,22 +63,35 @@ struct Row {
     id: f64,
     at_ms: f64,
     kind: String,
+    channel: Option<String>,
     outcome: String,
     code: Option<String>,
     order_hash: String,
 }
 
-/// `GET /admin/audit`: the tenant's own rows only, oldest first, JSON or CSV.
-pub async fn page(env: &Env, tenant: &Tenant, query: &AuditQuery) -> Result<Response, ApiError> {
+/// `GET /admin/audit`: the tenant's own rows only, oldest first, JSON or CSV; with `order=`, only that
+/// order's row, found by the hash `key` makes of the id.
+pub async fn page(
+    env: &Env,
+    tenant: &Tenant,
+    query: &AuditQuery,
+    key: &SessionKey,
+) -> Result<Response, ApiError> {
     let db: D1Database = env
         .d1(BINDING)
         .map_err(|e| ApiError::Config(format!("{BINDING}: {e}")))?;
     #[allow(clippy::cast_precision_loss)]
     let (from, to, after) = (query.from_ms as f64, query.to_ms as f64, query.after as f64);
+    // NULL matches every row: no `order=`, no filter.
+    let order_hash = query
+        .order_id
+        .as_deref()
+        .map_or(JsValue::NULL, |id| JsValue::from_str(&key.audit_hash(id)));
     let rows: Vec<Row> = db
         .prepare(
-            "SELECT id, at_ms, kind, outcome, code, order_hash FROM audit \
-             WHERE tenant = ?1 AND at_ms >= ?2 AND at_ms < ?3 AND id > ?4 ORDER BY id LIMIT ?5",
+            "SELECT id, at_ms, kind, channel, outcome, code, order_hash FROM audit \
+             WHERE tenant = ?1 AND at_ms >= ?2 AND at_ms < ?3 AND id > ?4 \
+             AND (?6 IS NULL OR order_hash = ?6) ORDER BY id LIMIT ?5",
         )
         .bind(&[
             JsValue::from_str(&tenant.id),
@@ -78,6 +100,7 @@ pub async fn page(env: &Env, tenant: &Tenant, query: &AuditQuery) -> Result<Resp
             JsValue::from_f64(after),
             // One more than asked, to know whether another page follows.
             JsValue::from_f64(f64::from(query.limit) + 1.0),
+            order_hash,
         ])?
         .all()
         .await?
@@ -92,6 +115,7 @@ pub async fn page(env: &Env, tenant: &Tenant, query: &AuditQuery) -> Result<Resp
                     at_ms: whole(r.at_ms)?,
                     tenant: tenant.id.clone(),
                     kind: r.kind.clone(),
+                    channel: r.channel.as_deref().and_then(Channel::parse),
                     outcome: Outcome::parse(&r.outcome)?,
                     code: r.code.clone(),
                     order: r.order_hash.clone(),

@@ -321,7 +321,7 @@ impl ApiError {
                 "The message could not be sent right now; the link was withdrawn. Try again shortly.".into()
             }
             ApiError::RateLimited { .. } => {
-                "Too many links or attempts; wait a moment and try again.".into()
+                "Too many attempts from here; wait a minute and try again.".into()
             }
             ApiError::UnknownOrder => {
                 "This order does not exist or its result is no longer kept.".into()

@@ -1,7 +1,9 @@
-//! Rate limits on sending and starting links (DESIGN.md §5): sending per tenant and per destination (SMS
-//! pumping: many messages to premium numbers), starting per caller IP, each answered with 429
-//! `rate_limited` and `Retry-After`. Sending is not counted per IP: it takes an agent or the backend, and a
-//! contact centre's agents share one public address.
+//! Rate limits (DESIGN.md §5), each answered with 429 `rate_limited` and `Retry-After`:
+//! - links: sending per tenant and per destination (SMS pumping: many messages to premium numbers), starting
+//!   per caller IP. Sending is not counted per IP: it takes an agent or the backend, and a contact centre's
+//!   agents share one public address.
+//! - orders: every new BankID order per tenant, whoever starts it (all tenants share one RP certificate and
+//!   its standing with BankID), and a page's starts, which need no credential, per caller IP.
 //!
 //! The counting is Cloudflare's rate-limit binding (`[[ratelimits]]` in wrangler.toml, Miniflare's
 //! `ratelimits` locally, read from the same file by `edge/local/run.mjs`), so the limits themselves are
@@ -23,6 +25,10 @@ pub const LINKS_PER_TENANT: &str = "LINKS_PER_TENANT";
 pub const LINKS_PER_DESTINATION: &str = "LINKS_PER_DESTINATION";
 /// Binding: links started per caller IP (the customer's side).
 pub const LINKS_PER_IP: &str = "LINKS_PER_IP";
+/// Binding: BankID orders started per tenant.
+pub const ORDERS_PER_TENANT: &str = "ORDERS_PER_TENANT";
+/// Binding: orders started by pages (no credential) per caller IP.
+pub const ORDERS_PER_IP: &str = "ORDERS_PER_IP";
 /// The `period` of every binding above. Cloudflare allows 10 or 60 s; a refused caller may try again
 /// after at most one period.
 pub const PERIOD_SECS: u32 = 60;
@@ -63,6 +69,24 @@ pub fn for_start(ip: &str) -> Vec<Check> {
     }]
 }
 
+/// The count of a page's `POST /api/v1/orders`: its address.
+pub fn orders_from(ip: &str) -> Vec<Check> {
+    vec![Check {
+        binding: ORDERS_PER_IP,
+        scope: "ip",
+        key: format!("ip:{ip}"),
+    }]
+}
+
+/// The count of every new order of `tenant`.
+pub fn orders_of(tenant: &str) -> Vec<Check> {
+    vec![Check {
+        binding: ORDERS_PER_TENANT,
+        scope: "tenant",
+        key: format!("t:{tenant}"),
+    }]
+}
+
 /// What the binding's answer means for the request.
 pub fn verdict(check: &Check, allowed: bool) -> Result<(), ApiError> {
     if allowed {
@@ -90,9 +114,15 @@ pub async fn enforce(env: &Env, checks: &[Check]) -> Result<(), ApiError> {
 
 /// Which of the bindings exist, for `/healthz`.
 pub fn configured(env: &Env) -> bool {
-    [LINKS_PER_TENANT, LINKS_PER_DESTINATION, LINKS_PER_IP]
-        .iter()
-        .all(|b| env.rate_limiter(b).is_ok())
+    [
+        LINKS_PER_TENANT,
+        LINKS_PER_DESTINATION,
+        LINKS_PER_IP,
+        ORDERS_PER_TENANT,
+        ORDERS_PER_IP,
+    ]
+    .iter()
+    .all(|b| env.rate_limiter(b).is_ok())
 }
 
 fn hex(bytes: &[u8]) -> String {
@@ -131,6 +161,18 @@ mod tests {
         assert_ne!(for_create("other", &to)[0].key, checks[0].key);
         let mail = Destination::Email(Email::parse("anna@example.com").unwrap());
         assert!(!for_create("demo", &mail)[0].key.contains("anna"));
+    }
+
+    #[test]
+    fn orders_count_against_the_pages_address_and_the_tenant_apart() {
+        let from = &orders_from("192.0.2.7")[0];
+        assert_eq!((from.binding, from.scope), (ORDERS_PER_IP, "ip"));
+        assert_eq!(from.key, "ip:192.0.2.7");
+        let of = &orders_of("demo")[0];
+        assert_eq!((of.binding, of.scope), (ORDERS_PER_TENANT, "tenant"));
+        assert_ne!(of.key, orders_of("other")[0].key);
+        // Separate bindings: a page's starts do not eat the links' allowance for the same address.
+        assert_ne!(from.binding, for_start("192.0.2.7")[0].binding);
     }
 
     #[test]

@@ -235,7 +235,8 @@ async fn dispatch(
             let url = req.url()?;
             let pairs: Vec<(String, String)> = url.query_pairs().into_owned().collect();
             let query = AuditQuery::parse(pairs.iter().map(|(k, v)| (k.as_str(), v.as_str())))?;
-            audit::page(env, tenant, &query).await
+            let key = config::session_key(env)?;
+            audit::page(env, tenant, &query, &key).await
         }
         Route::Embed => pages::embed(req, env, config).await,
         Route::Asset => pages::asset(req, env).await,

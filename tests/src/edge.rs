@@ -126,6 +126,8 @@ pub struct Edge {
     /// The fake SMS and e-mail providers the edge sends links through (`legit_demo::providers`), when
     /// started with them.
     pub providers: Option<legit_demo::providers::Running>,
+    /// `--rate-limit-factor`: 1 (wrangler.toml's limits) but for load tests.
+    rate_limit_factor: u32,
 }
 
 struct Launcher {
@@ -142,6 +144,14 @@ impl Edge {
         let api_key = new_api_key();
         let tenants = default_tenants(&api_key, &[]);
         Edge::start_with(sim, api_key, tenants, None).await
+    }
+
+    /// [`Edge::start`] with every rate limit a hundred times wrangler.toml's: a load test sends thousands of
+    /// orders from one address in a minute, which the limits exist to refuse.
+    pub async fn start_for_load(sim: &Sim) -> Edge {
+        let api_key = new_api_key();
+        let tenants = default_tenants(&api_key, &[]);
+        Edge::start_full(sim, api_key, tenants, None, true, 100).await
     }
 
     /// [`Edge::start`] with a TENANTS document of the test's own (`api_key` is what [`Edge::start_order`]
@@ -163,6 +173,17 @@ impl Edge {
         tenants: Value,
         assets: Option<PathBuf>,
         with_providers: bool,
+    ) -> Edge {
+        Edge::start_full(sim, api_key, tenants, assets, with_providers, 1).await
+    }
+
+    async fn start_full(
+        sim: &Sim,
+        api_key: String,
+        tenants: Value,
+        assets: Option<PathBuf>,
+        with_providers: bool,
+        rate_limit_factor: u32,
     ) -> Edge {
         let providers = if with_providers {
             let credentials = legit_demo::providers::Credentials {
@@ -212,6 +233,7 @@ impl Edge {
             order_tokens: Mutex::default(),
             assets,
             providers,
+            rate_limit_factor,
         };
         edge.launch().await;
         edge
@@ -251,6 +273,7 @@ impl Edge {
             .arg(self.dir.0.join("tenants.json"))
             .arg("--persist")
             .arg(self.dir.0.join("state"))
+            .args(["--rate-limit-factor", &self.rate_limit_factor.to_string()])
             .args(
                 self.provider_vars()
                     .iter()

@@ -552,3 +552,45 @@ async fn only_the_tenants_server_names_the_end_users_address() {
         "nothing refused reached BankID"
     );
 }
+
+/// DESIGN.md §5: a page's starts need no credential, so a script could spend BankID orders (and the RP
+/// certificate's standing, which every tenant shares) as fast as it can send; they count against its address.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_page_that_starts_too_many_orders_is_told_to_wait() {
+    const PER_MINUTE: usize = 60; // wrangler.toml's ORDERS_PER_IP
+    let sim = Sim::start().await;
+    let edge = Edge::start(&sim).await;
+    for i in 0..PER_MINUTE {
+        let answer = send(
+            &edge,
+            Method::POST,
+            "/api/v1/orders",
+            Some(ALLOWED_ORIGIN),
+            Some(json!({"kind": "auth"})),
+        )
+        .await;
+        assert_eq!(answer.status, StatusCode::CREATED, "start #{i}: {answer:?}");
+    }
+    let refused = send(
+        &edge,
+        Method::POST,
+        "/api/v1/orders",
+        Some(ALLOWED_ORIGIN),
+        Some(json!({"kind": "auth"})),
+    )
+    .await;
+    assert_eq!(refused.status, StatusCode::TOO_MANY_REQUESTS, "{refused:?}");
+    assert_eq!(refused.body["error"]["code"], "rate_limited");
+    assert_eq!(refused.header("retry-after"), "60");
+    assert_security_headers(&refused, "a refused start");
+    assert_eq!(
+        sim.orders().await.len(),
+        PER_MINUTE,
+        "the refused start never reached BankID"
+    );
+    // The tenant's server and its agents share addresses with many others: counted per tenant only.
+    let from_server = edge
+        .post_as_agent("/api/v1/orders", &json!({"kind": "auth"}))
+        .await;
+    assert_eq!(from_server.status, StatusCode::CREATED, "{from_server:?}");
+}

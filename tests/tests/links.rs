@@ -588,7 +588,7 @@ async fn a_destination_gets_three_links_a_minute_then_429_with_retry_after() {
     let (sim, edge) = stack().await;
     let session = edge.agent_session().await;
     let health = edge.get("/healthz").await;
-    assert_eq!(health.body["linkRateLimits"], true, "{health:?}");
+    assert_eq!(health.body["rateLimits"], true, "{health:?}");
     assert_eq!(health.body["links"], json!({"sms": "on", "email": "on"}));
     for i in 0..3 {
         let answer = create_link(&edge, &session, json!({"channel": "sms", "to": PHONE})).await;

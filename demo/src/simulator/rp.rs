@@ -81,7 +81,12 @@ async fn answer(
             "Content-Type must be exactly application/json, with no parameters",
         ));
     }
-    let rp = rp.ok_or_else(|| RpError::new(ErrorCode::Unauthorized, "No client certificate"))?;
+    let rp = rp.ok_or_else(|| {
+        RpError::new(
+            ErrorCode::Unauthorized,
+            "Missing or unknown client certificate",
+        )
+    })?;
     if let Some(hit) = sim.admit(endpoint, &rp)? {
         match hit.kind {
             FaultKind::Latency => tokio::time::sleep(Duration::from_millis(hit.latency_ms)).await,

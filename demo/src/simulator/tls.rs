@@ -1,5 +1,7 @@
-//! Mutual TLS as BankID does it: the server demands a client certificate from its own CA and the handshake fails
-//! without one. Each connection's certificate CN becomes the request's [`RpIdentity`].
+//! Mutual TLS as BankID does it: the server asks for a client certificate from its own CA, and the certificate
+//! is the RP's identity. A request without one, or with one from another CA, gets `401 unauthorized`
+//! (BANKID.md §1 asks a simulator for exactly that), so a client misconfigured that way sees BankID's answer
+//! rather than a broken connection. Each connection's certificate CN becomes the request's [`RpIdentity`].
 
 use std::sync::Arc;
 use std::sync::atomic::Ordering;
@@ -8,10 +10,11 @@ use std::time::Duration;
 use axum::Router;
 use hyper::body::Incoming;
 use hyper_util::rt::TokioIo;
-use rustls::RootCertStore;
 use rustls::pki_types::pem::PemObject as _;
-use rustls::pki_types::{CertificateDer, PrivateKeyDer};
+use rustls::pki_types::{CertificateDer, PrivateKeyDer, UnixTime};
 use rustls::server::WebPkiClientVerifier;
+use rustls::server::danger::{ClientCertVerified, ClientCertVerifier};
+use rustls::{DigitallySignedStruct, DistinguishedName, RootCertStore, SignatureScheme};
 use tokio::net::TcpListener;
 use tokio_rustls::TlsAcceptor;
 use tower::ServiceExt as _;
@@ -21,26 +24,92 @@ use super::rp::{DropConnection, RpIdentity};
 use super::state::Sim;
 use crate::certs::DemoCerts;
 
-/// The server side of the simulator's TLS: its certificate, and client certificates required from its CA.
-pub fn server_config(certs: &DemoCerts) -> Result<Arc<rustls::ServerConfig>, SimError> {
+/// The server side of the simulator's TLS.
+pub struct RpTls {
+    config: Arc<rustls::ServerConfig>,
+    /// The check a connection's certificate must pass to name an RP: it chains to the demo CA.
+    strict: Arc<dyn ClientCertVerifier>,
+}
+
+/// The simulator's certificate, and client certificates asked for from its CA.
+pub fn server_config(certs: &DemoCerts) -> Result<RpTls, SimError> {
     let tls = |e: &dyn std::fmt::Display| SimError::Tls(e.to_string());
     let provider = Arc::new(rustls::crypto::ring::default_provider());
     let mut roots = RootCertStore::empty();
     for ca in pem_certs(&certs.ca.cert)? {
         roots.add(ca).map_err(|e| tls(&e))?;
     }
-    let verifier = WebPkiClientVerifier::builder_with_provider(Arc::new(roots), provider.clone())
+    let strict = WebPkiClientVerifier::builder_with_provider(Arc::new(roots), provider.clone())
         .build()
         .map_err(|e| tls(&e))?;
     let key = PrivateKeyDer::from_pem_slice(certs.server.key.as_bytes()).map_err(|e| tls(&e))?;
     let mut config = rustls::ServerConfig::builder_with_provider(provider)
         .with_safe_default_protocol_versions()
         .map_err(|e| tls(&e))?
-        .with_client_cert_verifier(verifier)
+        .with_client_cert_verifier(Arc::new(AskForCertificate(strict.clone())))
         .with_single_cert(pem_certs(&certs.server.cert)?, key)
         .map_err(|e| tls(&e))?;
     config.alpn_protocols = vec![b"http/1.1".to_vec()];
-    Ok(Arc::new(config))
+    Ok(RpTls {
+        config: Arc::new(config),
+        strict,
+    })
+}
+
+/// Asks every client for a certificate from the demo CA but lets the handshake finish without one, or with
+/// another CA's, so the RP API can answer 401; [`rp_identity`] applies the strict check afterwards. A client
+/// that presents a certificate must still prove it holds the key.
+#[derive(Debug)]
+struct AskForCertificate(Arc<dyn ClientCertVerifier>);
+
+impl ClientCertVerifier for AskForCertificate {
+    fn client_auth_mandatory(&self) -> bool {
+        false
+    }
+
+    fn root_hint_subjects(&self) -> &[DistinguishedName] {
+        self.0.root_hint_subjects()
+    }
+
+    fn verify_client_cert(
+        &self,
+        _end_entity: &CertificateDer<'_>,
+        _intermediates: &[CertificateDer<'_>],
+        _now: UnixTime,
+    ) -> Result<ClientCertVerified, rustls::Error> {
+        Ok(ClientCertVerified::assertion())
+    }
+
+    fn verify_tls12_signature(
+        &self,
+        message: &[u8],
+        cert: &CertificateDer<'_>,
+        dss: &DigitallySignedStruct,
+    ) -> Result<rustls::client::danger::HandshakeSignatureValid, rustls::Error> {
+        self.0.verify_tls12_signature(message, cert, dss)
+    }
+
+    fn verify_tls13_signature(
+        &self,
+        message: &[u8],
+        cert: &CertificateDer<'_>,
+        dss: &DigitallySignedStruct,
+    ) -> Result<rustls::client::danger::HandshakeSignatureValid, rustls::Error> {
+        self.0.verify_tls13_signature(message, cert, dss)
+    }
+
+    fn supported_verify_schemes(&self) -> Vec<SignatureScheme> {
+        self.0.supported_verify_schemes()
+    }
+}
+
+/// The RP a connection's certificate chain names: its CN, if the chain is valid and issued by the demo CA.
+fn rp_identity(strict: &dyn ClientCertVerifier, chain: &[CertificateDer<'_>]) -> Option<String> {
+    let (end_entity, intermediates) = chain.split_first()?;
+    strict
+        .verify_client_cert(end_entity, intermediates, UnixTime::now())
+        .ok()?;
+    common_name(end_entity)
 }
 
 fn pem_certs(pem: &str) -> Result<Vec<CertificateDer<'static>>, SimError> {
@@ -74,12 +143,8 @@ impl std::fmt::Display for Dropped {
 impl std::error::Error for Dropped {}
 
 /// Accepts TLS connections until the task is aborted.
-pub async fn serve(
-    listener: TcpListener,
-    config: Arc<rustls::ServerConfig>,
-    app: Router,
-    sim: Arc<Sim>,
-) {
+pub async fn serve(listener: TcpListener, tls: RpTls, app: Router, sim: Arc<Sim>) {
+    let RpTls { config, strict } = tls;
     let acceptor = TlsAcceptor::from(config);
     loop {
         let Ok((tcp, _)) = listener.accept().await else {
@@ -88,6 +153,7 @@ pub async fn serve(
         let acceptor = acceptor.clone();
         let app = app.clone();
         let sim = sim.clone();
+        let strict = strict.clone();
         tokio::spawn(async move {
             // A client that never finishes the handshake must not hold a task forever.
             let Ok(Ok(tls)) =
@@ -100,8 +166,7 @@ pub async fn serve(
                 .get_ref()
                 .1
                 .peer_certificates()
-                .and_then(|c| c.first())
-                .and_then(common_name);
+                .and_then(|chain| rp_identity(&*strict, chain));
             let service = hyper::service::service_fn(move |mut req: hyper::Request<Incoming>| {
                 if let Some(cn) = &cn {
                     req.extensions_mut().insert(RpIdentity(cn.clone()));

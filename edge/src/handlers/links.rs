@@ -13,6 +13,7 @@
 
 use legit_core::Lang;
 use legit_core::api::{self, OrderKind, StartOrderRequest};
+use legit_core::audit::Channel;
 use legit_core::link::{LinkRefusal, LinkState, LinkStatus, LinkToken, ReferenceNumber};
 use legit_core::links_api::{CreateLinkResponse, parse_create_link_request};
 use legit_core::session::SessionKey;
@@ -148,7 +149,11 @@ pub async fn start(
             limit: MAX_LINK_BODY,
         });
     }
-    rate_limit::enforce(env, &rate_limit::for_start(&caller_ip(req, config)?)).await?;
+    rate_limit::enforce(
+        env,
+        &rate_limit::for_start(&orders::caller_ip(req, config)?),
+    )
+    .await?;
     let token =
         LinkToken::parse(token_text).map_err(|_| ApiError::LinkRefused(LinkRefusal::Unknown))?;
     let hash = token.hash();
@@ -186,6 +191,7 @@ pub async fn start(
         tenant,
         &auth,
         key,
+        Channel::Link,
         Some(reference.clone()),
     )
     .await?;
@@ -343,14 +349,6 @@ pub fn resumed_order(
         order_token: order_token.to_owned(),
         auto_start_token,
     })
-}
-
-/// The caller's address: Cloudflare's `CF-Connecting-IP`, or the configured fallback (local runs).
-fn caller_ip(req: &Request, config: &Config) -> Result<String, ApiError> {
-    Ok(req
-        .headers()
-        .get("CF-Connecting-IP")?
-        .unwrap_or_else(|| config.end_user_ip_fallback.clone()))
 }
 
 /// Only JSON of a sane size, as for orders.

@@ -19,8 +19,8 @@ struct Health<'a> {
     result_signing: bool,
     /// Link providers: `off`, `misconfigured` or `on` for `sms` and `email` (never their settings).
     links: LinkProviders,
-    /// Whether the three link rate-limit bindings exist (`crate::rate_limit`).
-    link_rate_limits: bool,
+    /// Whether every rate-limit binding exists (`crate::rate_limit`).
+    rate_limits: bool,
     version: &'static str,
 }
 
@@ -42,7 +42,7 @@ pub fn health(env: &Env, config: &Config) -> Result<Response, ApiError> {
             let (sms, email) = config.providers.summary();
             LinkProviders { sms, email }
         },
-        link_rate_limits: crate::rate_limit::configured(env),
+        rate_limits: crate::rate_limit::configured(env),
         version: env!("CARGO_PKG_VERSION"),
     })?)
 }

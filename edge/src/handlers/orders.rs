@@ -1,17 +1,19 @@
 //! `/api/v1/orders`: start an order, follow it, cancel it.
 
 use legit_core::api::{self, StartOrderRequest, StartOrderResponse};
+use legit_core::audit::Channel;
 use legit_core::ivr::IvrCall;
 use legit_core::session::SessionKey;
 use legit_core::tenant::Tenant;
 use serde::{Deserialize, Serialize};
 use worker::{Env, Request, Response};
 
-use crate::access::{Caller, OrderAccess};
+use crate::access::{Caller, OrderAccess, Role};
 use crate::bankid::BankId;
 use crate::config::Config;
 use crate::error::ApiError;
 use crate::objects::order::{self, StartOrder};
+use crate::rate_limit;
 
 /// `POST /api/v1/orders`: validate, start at BankID (once: starts are never retried), hand the order to
 /// its object, answer the edge's own id and the token that follows it. The body was read by the router.
@@ -35,7 +37,17 @@ pub async fn start(
     if asked.end_user_ip.is_some() {
         caller.require_backend()?;
     }
-    let answer = launch(req, env, config, caller.tenant, &asked, key, None).await?;
+    // A page's starts need no credential, so they count against its address; agents and backends share
+    // theirs and count against the tenant only ([`launch_order`]).
+    if caller.role == Role::Customer {
+        rate_limit::enforce(env, &rate_limit::orders_from(&caller_ip(req, config)?)).await?;
+    }
+    let channel = match caller.role {
+        Role::Customer => Channel::Page,
+        Role::Agent => Channel::Agent,
+        Role::Backend => Channel::Backend,
+    };
+    let answer = launch(req, env, config, caller.tenant, &asked, key, channel, None).await?;
     Ok(Response::from_json(&answer)?.with_status(201))
 }
 
@@ -53,8 +65,10 @@ pub fn check_json_body(req: &Request, body: &[u8]) -> Result<(), ApiError> {
     Ok(())
 }
 
-/// Starts a checked request at BankID for `tenant` and hands it to its order object; `link` is the
-/// reference of the verification link it runs for, told when the order ends.
+/// Starts a checked request at BankID for `tenant` and hands it to its order object; `channel` is the door
+/// it came in by (for the audit log), `link` the reference of the verification link it runs for, told when
+/// the order ends.
+#[allow(clippy::too_many_arguments)] // each is a separate fact about the start; a struct would only rename them
 pub async fn launch(
     req: &Request,
     env: &Env,
@@ -62,6 +76,7 @@ pub async fn launch(
     tenant: &Tenant,
     asked: &StartOrderRequest,
     key: &SessionKey,
+    channel: Channel,
     link: Option<String>,
 ) -> Result<StartOrderResponse, ApiError> {
     let mut from = StartedFrom::of(req, config)?;
@@ -73,6 +88,7 @@ pub async fn launch(
         from,
         tenant,
         asked,
+        channel,
         link,
         call: None,
     };
@@ -92,16 +108,20 @@ pub struct StartedFrom {
 
 impl StartedFrom {
     pub fn of(req: &Request, config: &Config) -> Result<StartedFrom, ApiError> {
-        // Behind Cloudflare this header is the caller's address, which BankID wants as endUserIp.
-        let end_user_ip = req
-            .headers()
-            .get("CF-Connecting-IP")?
-            .unwrap_or_else(|| config.end_user_ip_fallback.clone());
         Ok(StartedFrom {
-            end_user_ip,
+            // Behind Cloudflare the caller's address, which BankID wants as endUserIp.
+            end_user_ip: caller_ip(req, config)?,
             issuer: config.issuer(&req.url()?.origin().ascii_serialization()),
         })
     }
+}
+
+/// The caller's address: Cloudflare's `CF-Connecting-IP`, or the configured fallback (local runs).
+pub fn caller_ip(req: &Request, config: &Config) -> Result<String, ApiError> {
+    Ok(req
+        .headers()
+        .get("CF-Connecting-IP")?
+        .unwrap_or_else(|| config.end_user_ip_fallback.clone()))
 }
 
 /// One order to start: for whom, what, and what it reports to when it ends.
@@ -109,6 +129,8 @@ pub struct Launch<'a> {
     pub from: StartedFrom,
     pub tenant: &'a Tenant,
     pub asked: &'a StartOrderRequest,
+    /// The door it came in by, for the audit log.
+    pub channel: Channel,
     /// The verification link it runs for.
     pub link: Option<String>,
     /// The IVR call it runs for.
@@ -126,11 +148,15 @@ pub async fn launch_order(
         from,
         tenant,
         asked,
+        channel,
         link,
         call,
     } = launch;
     let today = api::swedish_date(i64::try_from(now_ms()).unwrap_or(i64::MAX));
     let prepared = asked.prepare(today, &from.end_user_ip)?;
+    // Every new BankID order of the tenant, from any door (widget, agent, backend, link, IVR): one tenant
+    // cannot spend the RP certificate's standing with BankID, which all tenants share.
+    rate_limit::enforce(env, &rate_limit::orders_of(&tenant.id)).await?;
 
     let bankid = BankId::new(env, config)?;
     let started = bankid.start(&prepared).await?;
@@ -145,6 +171,7 @@ pub async fn launch_order(
         tenant: tenant.id.clone(),
         disclosure: tenant.disclosure,
         retention_ms: tenant.retention_secs * 1_000,
+        channel: Some(channel),
         link,
         call,
     };

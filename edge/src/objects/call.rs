@@ -16,6 +16,7 @@ use std::cell::RefCell;
 
 use futures_channel::oneshot;
 use legit_core::api::StartOrderRequest;
+use legit_core::audit::Channel;
 use legit_core::bankid::ErrorCode;
 use legit_core::ivr::{CallId, IvrCall};
 use serde::{Deserialize, Serialize};
@@ -217,6 +218,7 @@ impl CallObject {
             from: start.from.clone(),
             tenant,
             asked: &start.asked,
+            channel: Channel::Ivr,
             link: None,
             call: Some(start.call.clone()),
         };
@@ -237,6 +239,7 @@ impl CallObject {
                     tenant: tenant.id.clone(),
                     disclosure: tenant.disclosure,
                     retention_ms: tenant.retention_secs * 1_000,
+                    channel: Some(Channel::Ivr),
                     link: None,
                     call: Some(start.call.clone()),
                 };

@@ -15,7 +15,7 @@ use futures_channel::mpsc::{UnboundedSender, unbounded};
 use futures_channel::oneshot;
 use futures_util::StreamExt;
 use legit_core::api::{FailReason, OrderEvent, OrderKind, OrderStatus};
-use legit_core::audit::AuditEntry;
+use legit_core::audit::{AuditEntry, Channel};
 use legit_core::ivr::IvrCall;
 use legit_core::retry::{self, AfterFailure, CollectLoop};
 use legit_core::session::SessionKey;
@@ -67,6 +67,9 @@ pub struct StartOrder {
     pub disclosure: Disclosure,
     /// How long the result is kept after the order ends.
     pub retention_ms: u64,
+    /// The door it came in by, for the audit log; `None` in orders stored before it was kept.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub channel: Option<Channel>,
     /// The verification link (its reference, compact) that started this order: told when the order ends.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub link: Option<String>,
@@ -223,7 +226,9 @@ impl DurableObject for OrderObject {
             },
             (Method::Get, "/events") => self.on_events(asking_tenant(&req)).await,
             (Method::Get, "/state") => match self.load_for(asking_tenant(&req)).await {
-                Ok(record) => Response::from_json(&record.event).map_err(ApiError::from),
+                Ok(record) => {
+                    Response::from_json(&self.served(&record, now_ms())).map_err(ApiError::from)
+                }
                 Err(e) => Err(e),
             },
             (Method::Post, "/cancel") => self.on_cancel(asking_tenant(&req)).await,
@@ -358,9 +363,9 @@ impl OrderObject {
         let record = self.load_for(tenant).await?;
         let (tx, rx) = unbounded::<Vec<u8>>();
         // The stored state first, so a viewer that connects late (or reconnects) is at once up to date.
-        let _ = tx.unbounded_send(sse::state_frame(&record.event));
+        let now = now_ms();
+        let _ = tx.unbounded_send(sse::state_frame(&self.served(&record, now)));
         if record.ended_ms.is_none() {
-            let now = now_ms();
             if let Some(frame) = qr_frame(&record, now) {
                 let _ = tx.unbounded_send(frame);
             }
@@ -379,7 +384,7 @@ impl OrderObject {
     async fn on_cancel(&self, tenant: Option<String>) -> Result<Response, ApiError> {
         let record = self.load_for(tenant).await?;
         if record.ended_ms.is_some() {
-            return Ok(Response::from_json(&record.event)?);
+            return Ok(Response::from_json(&self.served(&record, now_ms()))?);
         }
         let config = Config::from_env(&self.env)?;
         match BankId::new(&self.env, &config)?
@@ -388,7 +393,10 @@ impl OrderObject {
         {
             // invalidParameters: the order already ended at BankID; ending it here is all that is left.
             Err(e) if !e.is_invalid_parameters() => {
-                console_warn!("order {}: cancel at BankID failed: {e}", short(&record));
+                console_warn!(
+                    "order {}: cancel at BankID failed: {e}",
+                    self.log_name(&record.order.order_id)
+                );
             }
             _ => {}
         }
@@ -453,7 +461,10 @@ impl OrderObject {
                     )
                 }
                 Err(e) => {
-                    console_warn!("order {}: collect failed: {e}", short(&record));
+                    console_warn!(
+                        "order {}: collect failed: {e}",
+                        self.log_name(&record.order.order_id)
+                    );
                     match record.schedule.on_failure(e.collect_failure()) {
                         AfterFailure::Retry => OrderEvent {
                             collects,
@@ -470,7 +481,10 @@ impl OrderObject {
                 // BankID may still hold the order: without a cancel the person could finish it in the app
                 // while every screen here says it failed. Best effort: BankID may be down.
                 if let Err(e) = bankid.cancel(&record.order.order_ref).await {
-                    console_warn!("order {}: cancel at BankID failed: {e}", short(&record));
+                    console_warn!(
+                        "order {}: cancel at BankID failed: {e}",
+                        self.log_name(&record.order.order_id)
+                    );
                 }
                 match self.load().await? {
                     Some(current) if current.ended_ms.is_none() => {}
@@ -524,13 +538,16 @@ impl OrderObject {
                 rfa: record.event.rfa,
             };
             if let Err(e) = crate::objects::link::order_ended(&self.env, reference, &ended).await {
-                console_warn!("order {}: telling its link failed: {e}", short(&record));
+                console_warn!(
+                    "order {}: telling its link failed: {e}",
+                    self.log_name(&record.order.order_id)
+                );
             }
         }
         let e = &record.event;
         console_log!(
             "order {} ({}) ended: {:?} hint={} error={} after {} collects",
-            short(&record),
+            self.log_name(&record.order.order_id),
             e.kind.as_str(),
             e.status,
             e.hint_code.as_deref().unwrap_or("-"),
@@ -541,20 +558,42 @@ impl OrderObject {
         Ok(record)
     }
 
+    /// How the console and the audit row name an order: the keyed hash of its id. Support can follow one
+    /// order from a warning to its audit row, and neither lets anyone read order ids out of the logs.
+    fn log_name(&self, order_id: &str) -> String {
+        let key = config::session_key(&self.env).unwrap_or_else(|_| SessionKey::derive(b""));
+        key.audit_hash(order_id)
+    }
+
     /// The audit row of the ended order: its outcome and codes, the order id only as a keyed hash. Written
     /// after the answer goes out, not before: the row is for later, the viewers and the caller are waiting
     /// now. The object stays alive while the write is pending.
     fn audit(&self, record: &Record, now: u64) {
-        let key = config::session_key(&self.env).unwrap_or_else(|_| SessionKey::derive(b""));
-        let hash = key.audit_hash(&record.order.order_id);
-        if let Some(entry) =
-            AuditEntry::from_final_event(&record.event, &record.order.tenant, hash, now)
-        {
+        let hash = self.log_name(&record.order.order_id);
+        if let Some(entry) = AuditEntry::from_final_event(
+            &record.event,
+            &record.order.tenant,
+            record.order.channel,
+            hash,
+            now,
+        ) {
             let env = self.env.clone();
             worker::wasm_bindgen_futures::spawn_local(async move {
                 audit::record(&env, &entry).await;
             });
         }
+    }
+
+    /// The stored state as a viewer gets it at `now`: a completed order's result token signed afresh, so
+    /// whoever opens the order late (a link page resumed by its cookie, an agent's widget opened later, an
+    /// IVR look-up) gets one that is still valid, for as long as the result is kept, while each token itself
+    /// stays short-lived. Same claims and `jti`; only `iat` and `exp` move.
+    fn served(&self, record: &Record, now: u64) -> OrderEvent {
+        let mut event = record.event.clone();
+        if event.result_token.is_some() {
+            event.result_token = self.result_token(&record.order, &event, now);
+        }
+        event
     }
 
     /// The signed result of a completed order. Without a usable key the order still completes, without a token:
@@ -566,7 +605,7 @@ impl OrderObject {
             Err(e) => {
                 console_error!(
                     "order {}: completed without a result token: {e}",
-                    order.order_id.get(..8).unwrap_or("?")
+                    self.log_name(&order.order_id)
                 );
                 return None;
             }
@@ -620,11 +659,6 @@ fn qr_frame(record: &Record, now: u64) -> Option<Vec<u8>> {
 
 fn asking_tenant(req: &Request) -> Option<String> {
     req.headers().get(TENANT_HEADER).ok().flatten()
-}
-
-/// The first 8 hex digits of the order id: enough to follow one order through the logs, nothing personal.
-fn short(record: &Record) -> &str {
-    record.order.order_id.get(..8).unwrap_or("?")
 }
 
 fn now_ms() -> u64 {

@@ -141,7 +141,7 @@ async fn main() {
 /// The edge's figures against DESIGN.md §8: relay overhead over direct calls (same simulator, same run),
 /// collects per order as viewers grow, and the Worker bundle's size.
 async fn edge_figures(sim: &Sim) -> String {
-    let edge = Edge::start(sim).await;
+    let edge = Edge::start_for_load(sim).await;
     let client = reqwest::Client::new();
     const N: usize = 200;
 
@@ -365,7 +365,7 @@ async fn concurrent_orders(sim: &Sim) -> String {
     const PATIENCE: Duration = Duration::from_secs(300);
     sim.put_settings(json!({"autoProgress": true})).await;
     let (_, before) = sim.admin_get("/admin/stats").await;
-    let edge = Arc::new(Edge::start(sim).await);
+    let edge = Arc::new(Edge::start_for_load(sim).await);
     let gate = Arc::new(tokio::sync::Semaphore::new(STARTING));
     let began = Instant::now();
     let mut tasks = tokio::task::JoinSet::new();
