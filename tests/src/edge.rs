@@ -242,6 +242,13 @@ impl Edge {
     /// Stops the runtime (SIGTERM, as a deploy or an eviction would) and starts it again on the same port with
     /// the same Durable Object store. SSE streams opened before end; open new ones.
     pub async fn restart(&mut self) {
+        self.stop().await;
+        self.start_again().await;
+    }
+
+    /// The first half of [`Edge::restart`]: the runtime is gone (its port refuses connections) until
+    /// [`Edge::start_again`], so a test can look at what viewers show meanwhile.
+    pub async fn stop(&mut self) {
         let mut launcher = self.launcher.take().expect("the edge is running");
         launcher.terminate();
         let deadline = Instant::now() + STOP_TIMEOUT;
@@ -249,6 +256,11 @@ impl Edge {
             tokio::time::sleep(Duration::from_millis(50)).await;
         }
         launcher.finish();
+    }
+
+    /// The second half of [`Edge::restart`].
+    pub async fn start_again(&mut self) {
+        assert!(self.launcher.is_none(), "stop the edge first");
         self.launch().await;
     }
 

@@ -149,6 +149,45 @@ async fn a_customer_scans_the_animated_qr_code_and_is_identified() -> TestResult
     Ok(())
 }
 
+/// While the event stream is down no frames come, and a frame older than a second or two fails when scanned
+/// (startFailed): the code is taken away until the stream is back, and then a fresh one is drawn.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn while_the_stream_is_down_no_stale_qr_code_is_left_to_scan() -> TestResult {
+    let sim = Sim::start().await;
+    let mut edge = Edge::start(&sim).await;
+    let browser = Browser::start().await?;
+    browser.set_window_size(320, 720).await?;
+    browser
+        .goto(&edge.url(&format!("/embed?tenant={TENANT}&mode=customer&lang=en")))
+        .await?;
+    browser.click_text("button", "Mobile BankID", WAIT).await?;
+    browser.wait_for(".qr svg", WAIT).await?;
+    let before = qr_payload(&browser).await?;
+
+    edge.stop().await;
+    browser
+        .wait_for_text("[role=status]", "Reconnecting", WAIT)
+        .await?;
+    assert!(
+        browser.find_all(".qr svg").await?.is_empty(),
+        "no QR code while nothing keeps it fresh"
+    );
+    assert_eq!(qr_payload(&browser).await?, "");
+    assert_no_horizontal_overflow(&browser, "reconnecting at 320 px").await?;
+    browser
+        .screenshot("widget-customer-reconnecting-320.png")
+        .await?;
+
+    edge.start_again().await;
+    browser.wait_for(".qr svg", Duration::from_secs(40)).await?;
+    let after = qr_payload(&browser).await?;
+    assert_ne!(after, before, "a fresh frame, not the old one");
+    let (status, order) = sim.scan(&after).await;
+    assert!(status.is_success(), "the fresh frame scans: {order}");
+    browser.close().await?;
+    Ok(())
+}
+
 /// On a phone the app was asked to open but never took the order: the guidance names the causes a phone
 /// can have (the app, the browser's question) and not a computer's (firewall, old operating system).
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
