@@ -52,39 +52,39 @@ pub fn for_create(tenant: &str, destination: &Destination) -> Vec<Check> {
             scope: "destination",
             key: format!("d:{}", hex(&digest[..16])),
         },
-        Check {
-            binding: LINKS_PER_TENANT,
-            scope: "tenant",
-            key: format!("t:{tenant}"),
-        },
+        per_tenant(LINKS_PER_TENANT, tenant),
     ]
 }
 
 /// The count of `POST /v/{token}/start`: the caller's address (each start is a BankID order).
 pub fn for_start(ip: &str) -> Vec<Check> {
-    vec![Check {
-        binding: LINKS_PER_IP,
-        scope: "ip",
-        key: format!("ip:{ip}"),
-    }]
+    vec![per_ip(LINKS_PER_IP, ip)]
 }
 
 /// The count of a page's `POST /api/v1/orders`: its address.
 pub fn orders_from(ip: &str) -> Vec<Check> {
-    vec![Check {
-        binding: ORDERS_PER_IP,
-        scope: "ip",
-        key: format!("ip:{ip}"),
-    }]
+    vec![per_ip(ORDERS_PER_IP, ip)]
 }
 
 /// The count of every new order of `tenant`.
 pub fn orders_of(tenant: &str) -> Vec<Check> {
-    vec![Check {
-        binding: ORDERS_PER_TENANT,
+    vec![per_tenant(ORDERS_PER_TENANT, tenant)]
+}
+
+fn per_ip(binding: &'static str, ip: &str) -> Check {
+    Check {
+        binding,
+        scope: "ip",
+        key: format!("ip:{ip}"),
+    }
+}
+
+fn per_tenant(binding: &'static str, tenant: &str) -> Check {
+    Check {
+        binding,
         scope: "tenant",
         key: format!("t:{tenant}"),
-    }]
+    }
 }
 
 /// What the binding's answer means for the request.

@@ -529,6 +529,7 @@ impl OrderObject {
         self.viewers.borrow_mut().clear();
         self.wake_waiters();
         self.arm(now + record.order.retention_ms, now).await?;
+        let name = self.log_name(&record.order.order_id);
         if let Some(reference) = &record.order.link {
             // Only the outcome: the person stays here. A lost notice leaves the link "opened", and the
             // agent still sees the result in the order itself.
@@ -538,23 +539,20 @@ impl OrderObject {
                 rfa: record.event.rfa,
             };
             if let Err(e) = crate::objects::link::order_ended(&self.env, reference, &ended).await {
-                console_warn!(
-                    "order {}: telling its link failed: {e}",
-                    self.log_name(&record.order.order_id)
-                );
+                console_warn!("order {name}: telling its link failed: {e}");
             }
         }
         let e = &record.event;
         console_log!(
             "order {} ({}) ended: {:?} hint={} error={} after {} collects",
-            self.log_name(&record.order.order_id),
+            name,
             e.kind.as_str(),
             e.status,
             e.hint_code.as_deref().unwrap_or("-"),
             e.error_code.as_deref().unwrap_or("-"),
             e.collects
         );
-        self.audit(&record, now);
+        self.audit(&record, name, now);
         Ok(record)
     }
 
@@ -568,8 +566,7 @@ impl OrderObject {
     /// The audit row of the ended order: its outcome and codes, the order id only as a keyed hash. Written
     /// after the answer goes out, not before: the row is for later, the viewers and the caller are waiting
     /// now. The object stays alive while the write is pending.
-    fn audit(&self, record: &Record, now: u64) {
-        let hash = self.log_name(&record.order.order_id);
+    fn audit(&self, record: &Record, hash: String, now: u64) {
         if let Some(entry) = AuditEntry::from_final_event(
             &record.event,
             &record.order.tenant,
