@@ -293,10 +293,20 @@ impl SmsGateway {
         &self.sender
     }
 
-    /// The request that sends `message` to `to`.
+    /// The request that sends `message` to `to` from the account's sender.
     pub fn request(&self, to: &PhoneNumber, message: &str) -> ProviderRequest {
+        self.request_as(&self.sender, to, message)
+    }
+
+    /// The request that sends `message` to `to` from `sender` (a tenant's own, on the shared account).
+    pub fn request_as(
+        &self,
+        sender: &SenderId,
+        to: &PhoneNumber,
+        message: &str,
+    ) -> ProviderRequest {
         let body = form_urlencode(&[
-            ("from", self.sender.as_str()),
+            ("from", sender.as_str()),
             ("to", &to.e164()),
             ("message", message),
         ]);

@@ -1,6 +1,6 @@
 //! Tenants (DESIGN.md §5): who may use the edge, from where, and what they are told.
 //!
-//! The edge reads one JSON document (the `TENANTS` var) into [`Tenants`] once per request. Parsing is strict:
+//! The edge reads one JSON document (the `TENANTS` var) into [`Tenants`] once per isolate. Parsing is strict:
 //! an unknown field, a malformed origin or key hash fails the whole document with a message that names the
 //! tenant and the field, because a typo in an allow-list must not silently open or close the door.
 //!
@@ -9,7 +9,8 @@
 //!             "allowedOrigins": ["https://crm.example.com"],
 //!             "apiKeyHashes": ["sha256:<64 hex>"],
 //!             "disclosure": { "personalNumber": "masked", "names": true },
-//!             "retentionSeconds": 600 } }
+//!             "retentionSeconds": 600, "linkTtlSeconds": 900,
+//!             "smsSender": "DemoBank", "emailFrom": "noreply@demo.example" } }
 //! ```
 
 use std::collections::BTreeMap;
@@ -20,8 +21,10 @@ use sha2::{Digest as _, Sha256};
 use crate::Lang;
 use crate::api::EventUser;
 use crate::date::Date;
+use crate::email::Email;
 use crate::link::constant_time_eq;
 use crate::personal_number::PersonalNumber;
+use crate::provider::SenderId;
 
 /// How long a result is kept when the tenant does not say (DESIGN.md §5).
 pub const DEFAULT_RETENTION_SECS: u64 = 600;
@@ -107,6 +110,10 @@ struct RawTenant {
     retention_seconds: Option<u64>,
     #[serde(default)]
     link_ttl_seconds: Option<u64>,
+    #[serde(default)]
+    sms_sender: Option<String>,
+    #[serde(default)]
+    email_from: Option<String>,
 }
 
 /// One tenant, checked.
@@ -123,6 +130,11 @@ pub struct Tenant {
     pub retention_secs: u64,
     /// How long a link this tenant's agents send can be opened (`linkTtlSeconds`).
     pub link_ttl_secs: u64,
+    /// Who this tenant's text messages come from (`smsSender`); the deployment's `SMS_SENDER` when unset.
+    pub sms_sender: Option<SenderId>,
+    /// The address this tenant's e-mails come from (`emailFrom`), on a domain the e-mail provider has verified
+    /// for it; the deployment's `EMAIL_FROM` when unset.
+    pub email_from: Option<Email>,
 }
 
 impl Tenant {
@@ -250,6 +262,20 @@ fn check(id: &str, raw: RawTenant) -> Result<Tenant, TenantError> {
             LINK_TTL_SECS_RANGE.end()
         )));
     }
+    // A customer must recognise who is asking them to identify themselves: the sender is part of that, so a
+    // bad one fails the configuration rather than falling back to the deployment's.
+    let sms_sender = raw
+        .sms_sender
+        .as_deref()
+        .map(SenderId::parse)
+        .transpose()
+        .map_err(|e| bad(format!("smsSender: {e}")))?;
+    let email_from = raw
+        .email_from
+        .as_deref()
+        .map(Email::parse)
+        .transpose()
+        .map_err(|e| bad(format!("emailFrom: {e}")))?;
     Ok(Tenant {
         id: id.to_owned(),
         display_name,
@@ -259,6 +285,8 @@ fn check(id: &str, raw: RawTenant) -> Result<Tenant, TenantError> {
         disclosure: raw.disclosure,
         retention_secs,
         link_ttl_secs,
+        sms_sender,
+        email_from,
     })
 }
 
@@ -381,9 +409,37 @@ mod tests {
         assert_eq!(t.retention_secs, DEFAULT_RETENTION_SECS);
         assert_eq!(t.link_ttl_secs, 900);
         assert_eq!(t.disclosure, Disclosure::default());
+        assert_eq!((&t.sms_sender, &t.email_from), (&None, &None));
         assert_eq!(
             t.frame_ancestors(),
             "https://crm.acme.se http://127.0.0.1:8790"
+        );
+    }
+
+    #[test]
+    fn a_tenant_may_send_links_as_itself() {
+        let tenants = Tenants::parse(&doc(
+            r#", "smsSender": " AcmeBank ", "emailFrom": "Kund@Acme.se""#,
+        ))
+        .unwrap();
+        let t = tenants.get("acme").unwrap();
+        assert_eq!(
+            t.sms_sender.as_ref().map(SenderId::as_str),
+            Some("AcmeBank")
+        );
+        assert_eq!(
+            t.email_from.as_ref().map(Email::as_str),
+            Some("Kund@acme.se")
+        );
+        let number = Tenants::parse(&doc(r#", "smsSender": "+46 70-123 45 67""#)).unwrap();
+        assert_eq!(
+            number
+                .get("acme")
+                .unwrap()
+                .sms_sender
+                .as_ref()
+                .map(SenderId::as_str),
+            Some("+46701234567")
         );
     }
 
@@ -449,6 +505,18 @@ mod tests {
             (
                 r#"{"a": {"displayName": "A", "retentionSeconds": 5}}"#,
                 "retentionSeconds",
+            ),
+            (
+                r#"{"a": {"displayName": "A", "smsSender": "Acme Bank"}}"#,
+                "smsSender: A text sender id has only",
+            ),
+            (
+                r#"{"a": {"displayName": "A", "smsSender": "AcmeFörsäkring"}}"#,
+                "smsSender",
+            ),
+            (
+                r#"{"a": {"displayName": "A", "emailFrom": "noreply"}}"#,
+                "emailFrom",
             ),
             (
                 r#"{"a": {"displayName": "A", "alowedOrigins": []}}"#,

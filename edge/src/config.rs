@@ -1,5 +1,6 @@
-//! The Worker's configuration, read from its bindings once per request (or alarm) into a typed struct, so
-//! no handler reads `env.var` itself and a missing setting fails in one place with one message.
+//! The Worker's configuration, read from its bindings into a typed struct once per isolate ([`Config::load`]),
+//! so no handler reads `env.var` itself, a missing setting fails in one place with one message, and no request
+//! pays for parsing the tenants document (which grows with every tenant).
 
 use std::net::IpAddr;
 
@@ -50,8 +51,25 @@ pub struct Config {
     pub providers: crate::providers::Providers,
 }
 
+thread_local! {
+    /// The isolate's parsed configuration. Vars and secrets are fixed for an isolate's life (a new deployment or
+    /// secret starts new isolates), so each isolate parses them once rather than on every request and wake-up.
+    static CACHED: std::cell::RefCell<Option<std::rc::Rc<Config>>> = const { std::cell::RefCell::new(None) };
+}
+
 impl Config {
-    pub fn from_env(env: &Env) -> Result<Config, ApiError> {
+    /// The configuration, parsed on first use in this isolate. A failed parse is not kept: every request
+    /// reports it until the deployment is fixed.
+    pub fn load(env: &Env) -> Result<std::rc::Rc<Config>, ApiError> {
+        if let Some(config) = CACHED.with(|c| c.borrow().clone()) {
+            return Ok(config);
+        }
+        let config = std::rc::Rc::new(Config::from_env(env)?);
+        CACHED.with(|c| *c.borrow_mut() = Some(config.clone()));
+        Ok(config)
+    }
+
+    fn from_env(env: &Env) -> Result<Config, ApiError> {
         let var = |name: &str| env.var(name).ok().map(|v| v.to_string());
         // A JSON string (local runs, `wrangler secret`), or a table in wrangler.toml (`[vars.TENANTS.demo]`),
         // which arrives as an object.

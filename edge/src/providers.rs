@@ -10,20 +10,21 @@
 //! | `SMS_GATEWAY_URL` | the gateway's send endpoint, e.g. `https://api.46elks.com/a1/sms` |
 //! | `SMS_USERNAME` | the gateway's API user name (basic auth) |
 //! | `SMS_PASSWORD` | secret: the gateway's API password |
-//! | `SMS_SENDER` | the sender id: 3–11 letters and digits, or a `+46…` number |
+//! | `SMS_SENDER` | the sender id: 3–11 letters and digits, or a `+46…` number; a tenant's `smsSender` overrides it |
 //! | `EMAIL_API_URL` | the e-mail API's send endpoint, e.g. `https://api.resend.com/emails` |
 //! | `EMAIL_API_KEY` | secret: its bearer key |
-//! | `EMAIL_FROM` | the sender address; the tenant's display name is shown with it |
+//! | `EMAIL_FROM` | the sender address, shown with the tenant's display name; a tenant's `emailFrom` overrides it |
 //!
 //! A channel with none of its settings is off; a channel with some but not all, or a wrong one, is
 //! misconfigured. Either way `POST /api/v1/links` for it answers 503 `links_not_configured`, and the rest
 //! of the edge works on.
 
 use legit_core::Lang;
+use legit_core::email::Email;
 use legit_core::links_api::Destination;
 use legit_core::message::{email_text, sms_text};
 use legit_core::provider::{
-    EmailApi, ProviderConfigError, ProviderOutcome, ProviderRequest, Secret, SmsGateway,
+    EmailApi, ProviderConfigError, ProviderOutcome, ProviderRequest, Secret, SenderId, SmsGateway,
 };
 use worker::{Fetch, Headers, Method, Request, RequestInit};
 
@@ -78,6 +79,10 @@ pub struct LinkMessage<'a> {
     pub url: &'a str,
     pub ttl_minutes: u64,
     pub lang: Lang,
+    /// The tenant's own SMS sender, if it has one.
+    pub sms_sender: Option<&'a SenderId>,
+    /// The tenant's own e-mail address, if it has one.
+    pub email_from: Option<&'a Email>,
 }
 
 /// A provider that turns a link message for a destination into the HTTP request that sends it. `None`
@@ -105,7 +110,8 @@ impl Messenger for SmsGateway {
             message.ttl_minutes,
             message.lang,
         );
-        Ok(Some(SmsGateway::request(self, number, &text.text)))
+        let sender = message.sms_sender.unwrap_or(self.sender());
+        Ok(Some(self.request_as(sender, number, &text.text)))
     }
 }
 
@@ -118,13 +124,9 @@ impl Messenger for EmailSender {
         let Destination::Email(address) = to else {
             return Ok(None);
         };
-        let api = EmailApi::new(
-            &self.url,
-            self.key.clone(),
-            &self.from,
-            message.display_name,
-        )
-        .map_err(|e| ApiError::LinksNotConfigured(e.to_string()))?;
+        let from = message.email_from.map_or(self.from.as_str(), Email::as_str);
+        let api = EmailApi::new(&self.url, self.key.clone(), from, message.display_name)
+            .map_err(|e| ApiError::LinksNotConfigured(e.to_string()))?;
         let mail = email_text(
             message.display_name,
             message.url,
@@ -282,7 +284,46 @@ mod tests {
             url: "https://id.example/v/AAAAAAAAAAAAAAAAAAAAAA",
             ttl_minutes: 15,
             lang: Lang::Sv,
+            sms_sender: None,
+            email_from: None,
         }
+    }
+
+    #[test]
+    fn a_tenant_with_its_own_sender_sends_as_itself() {
+        let p = providers(&ALL);
+        let sender = SenderId::parse("AcmeBank").unwrap();
+        let address = Email::parse("kundtjanst@acme.se").unwrap();
+        let own = LinkMessage {
+            sms_sender: Some(&sender),
+            email_from: Some(&address),
+            ..message()
+        };
+        let from = |to: Destination, message: &LinkMessage<'_>| {
+            let req = p.request(&to, message).unwrap();
+            let body = String::from_utf8(req.body).unwrap();
+            match to {
+                Destination::Sms(_) => body.split('&').next().unwrap().to_owned(),
+                Destination::Email(_) => serde_json::from_str::<serde_json::Value>(&body).unwrap()
+                    ["from"]
+                    .as_str()
+                    .unwrap()
+                    .to_owned(),
+            }
+        };
+        let sms = || Destination::Sms(PhoneNumber::parse("0701234567").unwrap());
+        let mail = || Destination::Email(Email::parse("anna@example.com").unwrap());
+        assert_eq!(from(sms(), &own), "from=AcmeBank");
+        assert_eq!(
+            from(mail(), &own),
+            "\"Demo Försäkring\" <kundtjanst@acme.se>"
+        );
+        // Without its own, the deployment's.
+        assert_eq!(from(sms(), &message()), "from=Legit");
+        assert_eq!(
+            from(mail(), &message()),
+            "\"Demo Försäkring\" <noreply@legit.example>"
+        );
     }
 
     #[test]

@@ -98,7 +98,7 @@ pub async fn handle(mut req: Request, env: Env) -> worker::Result<Response> {
         Ok(Vec::new())
     };
     let mut cors = None;
-    let result = match Config::from_env(&env) {
+    let result = match Config::load(&env) {
         Err(e) => Err(e),
         Ok(config) => {
             let own = req.url()?.origin().ascii_serialization();

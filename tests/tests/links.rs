@@ -376,6 +376,32 @@ async fn an_email_link_works_the_same_and_its_customer_follows_the_order() {
     assert!(!edge.launcher_output().contains("example.se"));
 }
 
+/// DESIGN.md §5: a tenant's customers get its links from its own sender, though every tenant shares the
+/// deployment's provider accounts.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_tenant_with_its_own_sender_sends_its_links_as_itself() {
+    let sim = Sim::start().await;
+    let api_key = new_api_key();
+    let mut tenants = legit_tests::edge::default_tenants(&api_key, &[]);
+    tenants[TENANT]["smsSender"] = json!("DemoFors");
+    tenants[TENANT]["emailFrom"] = json!("kundtjanst@demo-forsakring.test");
+    let edge = Edge::start_with(&sim, api_key, tenants, None).await;
+    let session = edge.agent_session().await;
+    for (channel, to) in [("sms", PHONE), ("email", EMAIL)] {
+        let created = create_link(&edge, &session, json!({"channel": channel, "to": to})).await;
+        assert_eq!(created.status, StatusCode::CREATED, "{created:?}");
+    }
+    let sms = edge.inbox(PHONE_E164);
+    assert_eq!(sms.len(), 1, "{sms:#?}");
+    assert_eq!(sms[0].from, "DemoFors", "not the deployment's {SMS_SENDER}");
+    let mail = edge.inbox(EMAIL);
+    assert_eq!(mail.len(), 1, "{mail:#?}");
+    assert_eq!(
+        mail[0].from, "\"Demo Försäkring\" <kundtjanst@demo-forsakring.test>",
+        "not the deployment's {EMAIL_FROM}"
+    );
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn an_unopened_link_expires_and_says_so_in_the_customers_language() {
     let sim = Sim::start().await;

@@ -67,6 +67,8 @@ pub async fn create(
             url: &url,
             ttl_minutes: tenant.link_ttl_secs.div_ceil(60).max(1),
             lang: valid.lang,
+            sms_sender: tenant.sms_sender.as_ref(),
+            email_from: tenant.email_from.as_ref(),
         },
     )?;
 

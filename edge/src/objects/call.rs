@@ -208,7 +208,7 @@ impl CallObject {
 
     /// Starts the phone order through the same path as every order, and records it.
     async fn start_order(&self, start: &StartCall) -> Result<String, ApiError> {
-        let config = Config::from_env(&self.env)?;
+        let config = Config::load(&self.env)?;
         let key = config::session_key(&self.env)?;
         let tenant = config
             .tenants

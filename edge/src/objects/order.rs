@@ -386,7 +386,7 @@ impl OrderObject {
         if record.ended_ms.is_some() {
             return Ok(Response::from_json(&self.served(&record, now_ms()))?);
         }
-        let config = Config::from_env(&self.env)?;
+        let config = Config::load(&self.env)?;
         match BankId::new(&self.env, &config)?
             .cancel(&record.order.order_ref)
             .await
@@ -439,7 +439,7 @@ impl OrderObject {
         if record.schedule.collect_due(now) {
             record.schedule.mark_collected(now);
             let collects = record.event.collects + 1;
-            let config = Config::from_env(&self.env)?;
+            let config = Config::load(&self.env)?;
             let bankid = BankId::new(&self.env, &config)?;
             let answer = bankid.collect(&record.order.order_ref).await;
             // A cancel may have ended the order while we waited for BankID; its result stands.
