@@ -227,6 +227,17 @@ pub enum Flow {
     Phone,
 }
 
+/// The message while this device's start button waits for its tap: nobody has tried to open the app yet, so
+/// BankID's row for a user who starts the app manually (RFA1, "Start your BankID app"), not the autostart row
+/// (RFA13, "Trying to start your BankID app", BANKID.md §8.1), which would claim an attempt nobody made. Every
+/// other message stands.
+pub fn before_launch(rfa: Rfa) -> Rfa {
+    match rfa {
+        Rfa::Rfa13 => Rfa::Rfa1,
+        other => other,
+    }
+}
+
 /// The message for a collect answer (BANKID.md §8.1).
 ///
 /// Takes the wire strings, not an enum, so that hint codes BankID adds later still get a message:
@@ -369,6 +380,18 @@ mod tests {
                     *want,
                     "{status}/{hint:?} in {flow:?}"
                 );
+            }
+        }
+    }
+
+    #[test]
+    fn before_the_app_is_opened_the_user_is_asked_to_start_it() {
+        let waiting = for_collect(MOBILE, "pending", Some("outstandingTransaction")).unwrap();
+        assert_eq!(before_launch(waiting), Rfa::Rfa1);
+        // Only the autostart row depends on an attempt; every other answer means the same before and after.
+        for (status, hint, expected) in COLLECT_TABLE {
+            for rfa in expected.iter().flatten().filter(|r| **r != Rfa::Rfa13) {
+                assert_eq!(before_launch(*rfa), *rfa, "{status}/{hint:?}");
             }
         }
     }

@@ -204,7 +204,32 @@ async fn on_a_phone_start_failed_names_the_phones_causes() -> TestResult {
         .click_text("button", "BankID on this device", WAIT)
         .await?;
     browser.wait_for(".launch-slot a", WAIT).await?;
-    // Nobody opens the app: BankID gives up after 30 s (the simulator's clock moves instead).
+    // A phone opens nothing by itself, so nothing is "trying to start" until the tap (BANKID.md §8.1: RFA1
+    // when the user starts the app, RFA13 for an autostart).
+    browser
+        .wait_for_text("[role=status]", "Start your BankID app.", WAIT)
+        .await?;
+    assert!(
+        !browser.text("[role=status]").await?.contains("Trying"),
+        "no attempt before the tap"
+    );
+    browser
+        .screenshot("widget-customer-this-device-phone.png")
+        .await?;
+    // The tap, kept on this page: there is no app to go to here.
+    browser
+        .client()
+        .execute(
+            "const a = document.querySelector('.launch-slot a');
+             a.addEventListener('click', e => e.preventDefault());
+             a.click();",
+            vec![],
+        )
+        .await?;
+    browser
+        .wait_for_text("[role=status]", "Trying to start your BankID app.", WAIT)
+        .await?;
+    // Nobody takes the order in the app: BankID gives up after 30 s (the simulator's clock moves instead).
     sim.advance(31).await;
     browser.wait_for_text("button", "Try again", WAIT).await?;
     let page = browser.text("body").await?;

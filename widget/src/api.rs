@@ -1,8 +1,9 @@
 //! Talking to the edge: JSON over `fetch`, the live stream over `EventSource`. Every call carries
 //! `X-Legit-Tenant`; phone orders and links carry the agent's session as a bearer token.
 //!
-//! The wire types the edge's contract names but `legit-core` does not hold yet (the order token, links)
-//! are read leniently here; see `flow::StartAnswer` and [`LinkView`].
+//! The start answer and the link views are read leniently with the widget's own [`crate::json`] reader rather
+//! than core's serde types (serde_json's error formatting would cost the wasm ~30 KB); see
+//! `flow::StartAnswer` and [`LinkView`].
 
 use legit_core::Rfa;
 use legit_core::api::{EventUser, StartOrderRequest};

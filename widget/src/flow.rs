@@ -1,7 +1,7 @@
 //! The life of one order as the widget sees it: a pure state machine. The components feed it what happens
-//! (the start answer, each `event: state` and `event: qr`, a lost stream, the user's cancel) and carry out the
-//! [`Effect`]s it returns (open or close the stream, send the cancel, tell the host page). No I/O, no clock:
-//! every rule here is tested natively and in the browser.
+//! (the start answer, each `event: state` and `event: qr`, a lost stream, the app being opened on this device,
+//! the user's cancel) and carry out the [`Effect`]s it returns (open or close the stream, send the cancel, tell
+//! the host page). No I/O, no clock: every rule here is tested natively and in the browser.
 
 use legit_core::api::{EventUser, FailReason, OrderEvent, OrderKind, OrderStatus, QrFrame};
 use legit_core::bankid::HintCode;
@@ -103,6 +103,9 @@ pub enum Input {
     Unreachable,
     /// A page reload found an order still running (iOS Safari reloads the tab on return from the app).
     Resume(Order),
+    /// The app was opened on this device with the order's autostart token: by the widget itself, by the
+    /// user's tap on the start button, or before a reload (back from the app).
+    AppOpened,
     State(OrderEvent),
     Qr(QrFrame),
     StreamOpened,
@@ -145,6 +148,9 @@ pub struct Machine {
     pub order: Option<Order>,
     kind: OrderKind,
     lost: u32,
+    /// Whether this order's app was opened on this device ([`Input::AppOpened`]); until then the message is
+    /// "Start your BankID app", not "Trying to start" ([`rfa::before_launch`]).
+    launched: bool,
 }
 
 impl Machine {
@@ -155,6 +161,7 @@ impl Machine {
             order: None,
             kind,
             lost: 0,
+            launched: false,
         }
     }
 
@@ -183,6 +190,7 @@ impl Machine {
                 self.phase = Phase::Starting;
                 self.order = None;
                 self.lost = 0;
+                self.launched = false;
                 vec![Effect::PostStart]
             }
             Input::Started(answer) => {
@@ -224,8 +232,19 @@ impl Machine {
                     return vec![];
                 }
                 self.order = Some(order);
+                self.launched = false;
                 self.phase = self.pending(None, None);
                 vec![Effect::OpenStream]
+            }
+            Input::AppOpened => {
+                self.launched = true;
+                if let Phase::Pending { hint, .. } = &self.phase {
+                    let now = self.pending_rfa(hint.as_deref());
+                    if let Phase::Pending { rfa, .. } = &mut self.phase {
+                        *rfa = now;
+                    }
+                }
+                vec![]
             }
             Input::State(event) => self.on_state(event),
             Input::Qr(frame) => {
@@ -338,12 +357,20 @@ impl Machine {
     /// The pending phase for `hint`, with the message for this widget's flow: the edge picks its message
     /// for the QR flow, as it cannot know whether the app was opened on this device.
     fn pending(&self, hint: Option<String>, qr: Option<String>) -> Phase {
-        let rfa = rfa::for_collect(self.flow, "pending", hint.as_deref()).unwrap_or(Rfa::Rfa21);
         Phase::Pending {
+            rfa: self.pending_rfa(hint.as_deref()),
             hint,
-            rfa,
             qr,
             reconnecting: false,
+        }
+    }
+
+    fn pending_rfa(&self, hint: Option<&str>) -> Rfa {
+        let rfa = rfa::for_collect(self.flow, "pending", hint).unwrap_or(Rfa::Rfa21);
+        if self.launched {
+            rfa
+        } else {
+            rfa::before_launch(rfa)
         }
     }
 
@@ -612,21 +639,50 @@ mod tests {
             m.order.as_ref().and_then(|o| o.token.as_deref()),
             Some("otk")
         );
-        assert!(
-            matches!(
-                m.phase,
-                Phase::Pending {
-                    rfa: Rfa::Rfa13,
-                    ..
-                }
-            ),
-            "RFA13 on this device"
-        );
         assert_eq!(
             m.step(Input::Start),
             vec![],
             "no second order while one runs"
         );
+    }
+
+    fn shown(m: &Machine) -> Option<Rfa> {
+        match m.phase {
+            Phase::Pending { rfa, .. } => Some(rfa),
+            _ => None,
+        }
+    }
+
+    #[test]
+    fn on_this_device_the_message_says_trying_to_start_only_once_the_app_was_opened() {
+        let mut m = Machine::new(OrderKind::Auth, Flow::SameDevice(Device::Mobile));
+        started(&mut m);
+        assert_eq!(shown(&m), Some(Rfa::Rfa1), "the button waits for a tap");
+        m.step(Input::State(event(
+            "pending",
+            Some("outstandingTransaction"),
+        )));
+        assert_eq!(shown(&m), Some(Rfa::Rfa1), "a collect does not change that");
+        assert_eq!(m.step(Input::AppOpened), vec![]);
+        assert_eq!(shown(&m), Some(Rfa::Rfa13));
+        m.step(Input::State(event(
+            "pending",
+            Some("outstandingTransaction"),
+        )));
+        assert_eq!(shown(&m), Some(Rfa::Rfa13), "and it stays so");
+        m.step(Input::State(event("pending", Some("started"))));
+        assert_eq!(shown(&m), Some(Rfa::Rfa15B));
+
+        // The next order starts unopened again.
+        m.step(Input::Cancel);
+        started(&mut m);
+        assert_eq!(shown(&m), Some(Rfa::Rfa1));
+
+        // The QR flow never says either: the app is on another device.
+        let mut qr = Machine::new(OrderKind::Auth, Flow::OtherDevice);
+        started(&mut qr);
+        qr.step(Input::AppOpened);
+        assert_eq!(shown(&qr), Some(Rfa::Rfa1));
     }
 
     #[test]

@@ -414,8 +414,11 @@ fn host_events_bubble_out_of_the_element_with_their_detail() {
 
 mod launch_button {
     use super::*;
+    use legit_core::api::OrderKind;
+    use legit_core::rfa::Flow;
     use legit_widget::Ctx;
     use legit_widget::components::launch_button::LaunchButton;
+    use legit_widget::order::Runner;
     use leptos::prelude::*;
 
     fn mount_button(platform: Platform, in_iframe: bool, token: &'static str) -> Mounted2 {
@@ -435,9 +438,12 @@ mod launch_button {
         s.in_iframe = in_iframe;
         let handle = leptos::mount::mount_to(node.clone(), move || {
             let ctx = Ctx::new(s);
+            let runner = Runner::new(ctx, OrderKind::Auth, Flow::SameDevice(platform.device));
             let app_not_opened = Memo::new(move |_| app_not_opened.get());
-            view! { <LaunchButton ctx=ctx token=token.to_owned() app_not_opened=app_not_opened /> }
-                .into_any()
+            view! {
+                <LaunchButton ctx=ctx runner=runner token=token.to_owned() app_not_opened=app_not_opened />
+            }
+            .into_any()
         });
         Mounted2 {
             node,

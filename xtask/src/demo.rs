@@ -97,6 +97,7 @@ pub fn run() -> Result {
         format!("SMS_GATEWAY_URL=http://{providers_addr}/sms/send"),
         format!("SMS_USERNAME={SMS_USER}"),
         format!("SMS_PASSWORD={SMS_PASSWORD}"),
+        // The deployment's sender; the demo tenant's own (`smsSender`, DemoBank) is what its texts show.
         "SMS_SENDER=LegitDemo".to_owned(),
         format!("EMAIL_API_URL=http://{providers_addr}/email/send"),
         format!("EMAIL_API_KEY={EMAIL_KEY}"),

@@ -29,7 +29,8 @@ pub fn prepare(allowed_origins: &[String]) -> Result<(String, String)> {
     let doc = format!(
         "{{\n  \"{TENANT}\": {{\n    \"displayName\": \"Demo Bank\",\n    \"locale\": \"sv\",\n    \
          \"allowedOrigins\": [{origins}],\n    \"apiKeyHashes\": [\"sha256:{hash}\"],\n    \
-         \"disclosure\": {{\"personalNumber\": \"full\", \"names\": true}},\n    \"retentionSeconds\": 600\n  }}\n}}\n"
+         \"disclosure\": {{\"personalNumber\": \"full\", \"names\": true}},\n    \"retentionSeconds\": 600,\n    \
+         \"smsSender\": \"DemoBank\"\n  }}\n}}\n"
     );
     fs::write(TENANTS_FILE, doc).map_err(|e| format!("write {TENANTS_FILE}: {e}"))?;
     Ok((TENANTS_FILE.to_owned(), key))

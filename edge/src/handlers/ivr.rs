@@ -1,5 +1,5 @@
 //! `/api/v1/ivr`: the IVR starts a phone order for a call and long-polls it (API key); an agent finds the
-//! order of a call to follow it live (agent session).
+//! order of a call to follow it live (agent session or API key).
 
 use legit_core::api::{self, OrderKind, StartOrderRequest};
 use legit_core::ivr::{self, CallId, CallOrder, IvrAnswer, IvrCall, IvrOutcome, IvrRequestError};

@@ -14,8 +14,9 @@ struct Health<'a> {
     /// How many tenants are configured. Not their ids: anyone may ask, and who our customers are is not
     /// theirs to know.
     tenants: usize,
-    /// Whether the result signing key is set and readable: without it completed orders carry no
-    /// `resultToken` and `/.well-known/jwks.json` answers 500 `misconfigured`.
+    /// Whether the result signing key is set and signs. Unset, no order, session or link works (they are
+    /// keyed from its text); set but unusable, completed orders carry no `resultToken` and
+    /// `/.well-known/jwks.json` answers 500 `misconfigured`.
     result_signing: bool,
     /// Link providers: `off`, `misconfigured` or `on` for `sms` and `email` (never their settings).
     links: LinkProviders,

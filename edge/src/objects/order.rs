@@ -593,7 +593,8 @@ impl OrderObject {
         event
     }
 
-    /// The signed result of a completed order. Without a usable key the order still completes, without a token:
+    /// The signed result of a completed order. With a key that is set but unusable (unset, no order would have
+    /// started: order tokens are keyed from its text) the order still completes, without a token:
     /// healthz says `resultSigning: false` and the JWKS route answers `misconfigured`. The token itself is
     /// never logged.
     fn result_token(&self, order: &StartOrder, event: &OrderEvent, now: u64) -> Option<String> {

@@ -194,7 +194,7 @@ pub fn CustomerFlow(
             if same_device.get() {
                 match token.get() {
                     Some(t) => {
-                        view! { <LaunchButton ctx=ctx token=t app_not_opened=app_not_opened /> }
+                        view! { <LaunchButton ctx=ctx runner=runner token=t app_not_opened=app_not_opened /> }
                             .into_any()
                     }
                     None => view! { <div class="launch-slot"></div> }.into_any(),

@@ -3,9 +3,10 @@ use leptos::prelude::*;
 use leptos::task::spawn_local;
 
 use crate::app::Ctx;
+use crate::flow::Input;
 use crate::i18n::Text;
 use crate::launch::{self, LaunchPlan};
-use crate::order::{mark_token_used, token_used};
+use crate::order::{Runner, mark_token_used, token_used};
 
 /// Opens the BankID app on this device with the order's autostart token.
 ///
@@ -17,6 +18,8 @@ use crate::order::{mark_token_used, token_used};
 pub fn LaunchButton(
     /// The instance's context.
     ctx: Ctx,
+    /// The order, told when the app is opened (its message changes from "Start" to "Trying to start").
+    runner: Runner,
     /// The order's autostart token.
     token: String,
     /// Whether the app has yet to pick the order up; once it has, the button goes (its slot stays).
@@ -26,8 +29,12 @@ pub fn LaunchButton(
         web_sys::window().and_then(|w| w.location().href().ok())
     });
     let url = launch::launch_url(&token, ctx.platform.device, return_to.as_deref());
-    let plan = launch::plan(ctx.platform, ctx.in_iframe, token_used(&token));
+    let used = token_used(&token);
+    let plan = launch::plan(ctx.platform, ctx.in_iframe, used);
     let visible = RwSignal::new(launch::button_visible(plan, 0));
+    if used || plan == LaunchPlan::TryThenButton {
+        runner.send(Input::AppOpened);
+    }
     if plan == LaunchPlan::TryThenButton {
         mark_token_used(&token);
         (ctx.open_app)(&url);
@@ -45,7 +52,10 @@ pub fn LaunchButton(
                     href=url.clone()
                     target="_top"
                     rel="noopener"
-                    on:click=move |_| mark_token_used(&token)
+                    on:click=move |_| {
+                        mark_token_used(&token);
+                        runner.send(Input::AppOpened);
+                    }
                 >
                     {ctx.tr(Text::StartBankId)}
                 </a>
