@@ -191,6 +191,13 @@ impl PersonalNumber {
         &self.0
     }
 
+    /// `YYYYMMDD-NNNN`, e.g. `"19811228-9874"`: the 12 digits as people read them off a document, for a
+    /// screen that shows the whole number to someone entitled to it.
+    pub fn readable(&self) -> String {
+        let (date, rest) = self.0.split_at(8.min(self.0.len()));
+        format!("{date}-{rest}")
+    }
+
     /// Coordination numbers are issued to people not registered in Sweden; they carry day + 60.
     pub fn is_coordination_number(&self) -> bool {
         let b = self.0.as_bytes();
@@ -672,6 +679,18 @@ mod tests {
     fn masked_hides_the_birth_number() {
         assert_eq!(pn("198112289874").masked(TODAY), "811228-XXXX");
         assert_eq!(pn("199908072391").masked(TODAY), "990807-XXXX");
+    }
+
+    #[test]
+    fn readable_form_separates_the_birth_number_and_parses_back() {
+        for digits in ["198112289874", "191212121212", "198001629875"] {
+            let p = pn(digits);
+            let readable = p.readable();
+            assert_eq!(readable.len(), 13, "{readable}");
+            assert_eq!(readable.replace('-', ""), digits);
+            assert_eq!(PersonalNumber::parse(&readable, TODAY), Ok(p));
+        }
+        assert_eq!(pn("198112289874").readable(), "19811228-9874");
     }
 
     #[test]

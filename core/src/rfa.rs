@@ -271,20 +271,6 @@ pub fn for_collect(flow: Flow, status: &str, hint_code: Option<&str>) -> Option<
     Some(rfa)
 }
 
-/// The message for an `errorCode` from starting or collecting an order (BANKID.md §3, §8.1).
-///
-/// RFA5 ("try again") only where trying again can help; RP-side mistakes (`invalidParameters`,
-/// `unauthorized`, `notFound`, `unsupportedMediaType`) and unknown codes get the generic RFA22, and the
-/// caller logs them.
-pub fn for_error(error_code: &str) -> Rfa {
-    match error_code {
-        "alreadyInProgress" => Rfa::Rfa4,
-        "requestTimeout" | "internalError" | "maintenance" | "tooManyRequests"
-        | "methodNotAllowed" => Rfa::Rfa5,
-        _ => Rfa::Rfa22,
-    }
-}
-
 /// The user (or the RP) cancelled in our own UI: BankID's message for an aborted action.
 pub const CANCELLED_BY_US: Rfa = Rfa::Rfa3;
 
@@ -394,27 +380,6 @@ mod tests {
                 assert_eq!(before_launch(*rfa), *rfa, "{status}/{hint:?}");
             }
         }
-    }
-
-    #[test]
-    fn error_mapping_matches_the_table() {
-        for (code, want) in [
-            ("alreadyInProgress", Rfa::Rfa4),
-            ("requestTimeout", Rfa::Rfa5),
-            ("internalError", Rfa::Rfa5),
-            ("maintenance", Rfa::Rfa5),
-            ("tooManyRequests", Rfa::Rfa5),
-            ("methodNotAllowed", Rfa::Rfa5),
-            ("invalidParameters", Rfa::Rfa22),
-            ("unauthorized", Rfa::Rfa22),
-            ("notFound", Rfa::Rfa22),
-            ("unsupportedMediaType", Rfa::Rfa22),
-            ("somethingNew", Rfa::Rfa22),
-            ("", Rfa::Rfa22),
-        ] {
-            assert_eq!(for_error(code), want, "{code}");
-        }
-        assert_eq!(CANCELLED_BY_US, Rfa::Rfa3);
     }
 
     #[test]
@@ -553,8 +518,7 @@ mod tests {
         }
 
         #[test]
-        fn any_error_code_maps_and_any_string_is_safe(s in any::<String>()) {
-            let _ = for_error(&s);
+        fn any_string_is_safe(s in any::<String>()) {
             let _ = Rfa::from_code(&s);
             let _ = Lang::from_tag(&s);
         }

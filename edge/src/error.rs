@@ -276,6 +276,9 @@ impl ApiError {
         }
     }
 
+    /// BankID's message for an `errorCode` (BANKID.md §3, §8.1): RFA4 for an order already in progress,
+    /// RFA5 ("try again") only where trying again can help, RFA22 for our own mistakes. `methodNotAllowed`
+    /// is one of those: ActiveLogin shows RFA5, but BANKID.md §3 says not to repeat the call.
     pub fn rfa(&self) -> Option<Rfa> {
         Some(match self.bankid_outcome()? {
             BankIdOutcome::AlreadyInProgress => Rfa::Rfa4,
@@ -431,6 +434,13 @@ mod tests {
             ),
             (
                 bankid(401, ErrorCode::Unauthorized),
+                502,
+                "bankid_rejected",
+                Rfa::Rfa22,
+            ),
+            (
+                // Our own mistake: repeating it cannot help (BANKID.md §3).
+                bankid(405, ErrorCode::MethodNotAllowed),
                 502,
                 "bankid_rejected",
                 Rfa::Rfa22,

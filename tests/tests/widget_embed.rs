@@ -110,6 +110,25 @@ async fn a_customer_scans_the_animated_qr_code_and_is_identified() -> TestResult
         .wait_for_text("[role=status]", "Starta BankID-appen.", WAIT)
         .await?;
     assert_no_horizontal_overflow(&browser, "QR at 320 px").await?;
+    // A side panel this small still shows the code, Cancel and the other way to start without scrolling.
+    let fit = browser
+        .client()
+        .execute(
+            "const last = document.querySelector('.customer .actions').getBoundingClientRect();
+             const qr = document.querySelector('.qr').getBoundingClientRect();
+             return [last.bottom, window.innerHeight, qr.width];",
+            vec![],
+        )
+        .await?;
+    let (bottom, inner, qr_width) = (fit[0].as_f64(), fit[1].as_f64(), fit[2].as_f64());
+    assert!(
+        bottom <= inner,
+        "the buttons under the QR end at {bottom:?} px in a {inner:?} px pane"
+    );
+    assert!(
+        qr_width >= Some(176.0),
+        "the QR code shrank to {qr_width:?} px"
+    );
     browser.screenshot("widget-customer-qr-320.png").await?;
     assert_accessible(&browser, "QR screen").await?;
     browser.set_window_size(480, 800).await?;
@@ -229,17 +248,20 @@ async fn on_a_phone_start_failed_names_the_phones_causes() -> TestResult {
     browser
         .wait_for_text("[role=status]", "Trying to start your BankID app.", WAIT)
         .await?;
+    // Waiting turns, failing is in the error colour, not the neutral grey of news.
+    browser.find("[role=status].pending").await?;
     // Nobody takes the order in the app: BankID gives up after 30 s (the simulator's clock moves instead).
     sim.advance(31).await;
     browser.wait_for_text("button", "Try again", WAIT).await?;
+    browser.find("[role=status].failed:not(.pending)").await?;
     let page = browser.text("body").await?;
     for cause in [
-        "The BankID app or the BankID Security Application is missing or too old.",
+        "The BankID app is missing or too old.",
         "The browser's question about opening BankID was not accepted.",
     ] {
         assert!(page.contains(cause), "{cause:?} missing from:\n{page}");
     }
-    for computer_only in ["firewall", "operating system"] {
+    for computer_only in ["firewall", "operating system", "Security Application"] {
         assert!(
             !page.contains(computer_only),
             "a computer's cause on a phone ({computer_only}):\n{page}"
@@ -336,7 +358,9 @@ async fn an_agent_identifies_a_caller_and_sees_the_unicode_name_intact() -> Test
         .await?;
     let card = browser.text(".result").await?;
     assert!(card.contains(DEFAULT_NAME), "{card}");
-    assert!(card.contains(DEFAULT_PNR), "{card}");
+    // Read back to the caller as on a document: date, then the last four digits.
+    let (date, last_four) = DEFAULT_PNR.split_at(8);
+    assert!(card.contains(&format!("{date}-{last_four}")), "{card}");
     assert_no_horizontal_overflow(&browser, "result at 320 px").await?;
     browser.screenshot("widget-agent-result-320.png").await?;
     assert_accessible(&browser, "agent result").await?;

@@ -233,7 +233,9 @@ impl Machine {
                 }
                 self.order = Some(order);
                 self.launched = false;
-                self.phase = self.pending(None, None);
+                // Until the stream's first state says otherwise, the order is taken to be where a new one
+                // is: the user reads "Start your BankID app", not the generic RFA21 of an unknown state.
+                self.phase = self.pending(Some("outstandingTransaction".into()), None);
                 vec![Effect::OpenStream]
             }
             Input::AppOpened => {
@@ -561,16 +563,16 @@ pub fn guidance(phase: &Phase, flow: Flow) -> Option<Guidance> {
     }
 }
 
-/// The common causes of `startFailed` where the app was to start (BANKID.md §10). Antivirus, firewalls and
-/// an old operating system stop the computer's Security Application, not the phone app, so a phone user is
-/// not sent looking for them.
+/// The common causes of `startFailed` where the app was to start (BANKID.md §10). A computer runs the
+/// BankID Security Application, a phone the BankID app: each user is told of the one they have. Antivirus,
+/// firewalls and an old operating system stop the computer's, so a phone user is not sent looking for them.
 #[cfg(feature = "customer")]
 fn start_failed_causes(flow: Flow) -> &'static [Text] {
     match flow {
         Flow::OtherDevice => &[Text::CauseOldApp, Text::CauseQrLate],
         Flow::SameDevice(Device::Mobile) => &[Text::CauseOldApp, Text::CausePrompt],
         Flow::SameDevice(Device::Desktop) => &[
-            Text::CauseOldApp,
+            Text::CauseOldSecurityApp,
             Text::CausePrompt,
             Text::CauseFirewall,
             Text::CauseOldOs,
@@ -734,7 +736,7 @@ mod tests {
             guidance(&desk.phase, desk.flow),
             Some(Guidance::StartFailed {
                 causes: &[
-                    Text::CauseOldApp,
+                    Text::CauseOldSecurityApp,
                     Text::CausePrompt,
                     Text::CauseFirewall,
                     Text::CauseOldOs
@@ -1011,6 +1013,11 @@ mod tests {
         assert_eq!(
             m.step(Input::Resume(order.clone())),
             vec![Effect::OpenStream]
+        );
+        assert!(
+            matches!(m.phase, Phase::Pending { rfa: Rfa::Rfa1, .. }),
+            "{:?}",
+            m.phase
         );
         m.step(Input::State(event("pending", Some("userSign"))));
         assert!(matches!(m.phase, Phase::Pending { rfa: Rfa::Rfa9, .. }));

@@ -161,7 +161,7 @@ catalogue! {
     MobileBankId => ["Mobilt BankID", "Mobile BankID", "Mobilt BankID"],
     #[cfg(feature = "customer")]
     StartBankId => ["Starta BankID", "Start BankID", "Start BankID"],
-    Starting => ["Startar …", "Starting …", "Starter …"],
+    Starting => ["Startar\u{a0}…", "Starting\u{a0}…", "Starter\u{a0}…"],
     #[cfg(feature = "customer")]
     QrLabel => ["QR-kod att skanna med BankID-appen", "QR code to scan with the BankID app", "QR-kode som skannes med BankID-appen"],
     #[cfg(feature = "customer")]
@@ -187,9 +187,15 @@ catalogue! {
     StartFailedCauses => ["Vanliga orsaker:", "Common causes:", "Vanlige årsaker:"],
     #[cfg(feature = "customer")]
     CauseOldApp => [
-        "BankID-appen eller BankID Säkerhetsprogram saknas eller är för gammal.",
-        "The BankID app or the BankID Security Application is missing or too old.",
-        "BankID-appen eller BankID Säkerhetsprogram mangler eller er for gammel.",
+        "BankID-appen saknas eller är för gammal.",
+        "The BankID app is missing or too old.",
+        "BankID-appen mangler eller er for gammel.",
+    ],
+    #[cfg(feature = "customer")]
+    CauseOldSecurityApp => [
+        "BankID Säkerhetsprogram saknas eller är för gammalt.",
+        "The BankID Security Application is missing or too old.",
+        "BankID Säkerhetsprogram mangler eller er for gammelt.",
     ],
     #[cfg(feature = "customer")]
     CausePrompt => [
@@ -234,7 +240,7 @@ catalogue! {
         "BankID does not open? Open this page in your usual browser, or use BankID on another device.",
         "Åpnes ikke BankID? Åpne siden i den vanlige nettleseren din, eller bruk BankID på en annen enhet.",
     ],
-    Reconnecting => ["Anslutningen bröts. Ansluter igen …", "Connection lost. Reconnecting …", "Forbindelsen ble brutt. Kobler til igjen …"],
+    Reconnecting => ["Anslutningen bröts. Ansluter igen\u{a0}…", "Connection lost. Reconnecting\u{a0}…", "Forbindelsen ble brutt. Kobler til igjen\u{a0}…"],
     Unreachable => [
         "Tjänsten går inte att nå just nu. Kontrollera anslutningen och försök igen.",
         "The service cannot be reached right now. Check your connection and try again.",
@@ -409,7 +415,7 @@ catalogue! {
     #[cfg(feature = "agent")]
     SendLink => ["Skicka länk", "Send link", "Send lenke"],
     #[cfg(feature = "agent")]
-    LinkSending => ["Skickar länken …", "Sending the link …", "Sender lenken …"],
+    LinkSending => ["Skickar länken\u{a0}…", "Sending the link\u{a0}…", "Sender lenken\u{a0}…"],
     #[cfg(feature = "agent")]
     LinkSent => ["Länken är skickad", "The link has been sent", "Lenken er sendt"],
     #[cfg(feature = "agent")]
@@ -598,6 +604,19 @@ mod tests {
         for rfa in Rfa::ALL {
             for lang in Lang::ALL {
                 assert!(!lang.rfa(rfa).trim().is_empty(), "{rfa} in {lang:?}");
+            }
+        }
+    }
+
+    #[test]
+    fn an_ellipsis_never_wraps_onto_a_line_of_its_own() {
+        for text in Text::ALL {
+            for lang in Lang::ALL {
+                let s = lang.t(*text);
+                assert!(
+                    !s.contains(" …"),
+                    "{text:?} in {lang:?}: {s:?} needs a no-break space"
+                );
             }
         }
     }

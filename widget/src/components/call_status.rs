@@ -78,12 +78,16 @@ pub fn CallStatus(
         });
         match text {
             Some(t) => ctx.lang.get().t(t).to_owned(),
-            None if done.get() => format!(
-                "{} {}.",
-                ctx.lang.get().t(Text::CallIdentified),
-                masked.get()
-            ),
+            None if done.get() => format!("{} ", ctx.lang.get().t(Text::CallIdentified)),
             None => ctx.lang.get().t(Text::CallWaiting).to_owned(),
+        }
+    };
+    // The number is one word: it must not break at its hyphen.
+    let number = move || {
+        if done.get() && refused.with(Option::is_none) {
+            format!("{}.", masked.get())
+        } else {
+            String::new()
         }
     };
     view! {
@@ -93,10 +97,12 @@ pub fn CallStatus(
                 class="status"
                 role="status"
                 aria-live="polite"
+                class:pending=move || !done.get() && !failed.get() && refused.with(Option::is_none)
                 class:done=move || done.get()
                 class:failed=move || failed.get() || refused.with(Option::is_some)
             >
                 {status}
+                <span class="nowrap">{number}</span>
             </p>
         </div>
     }

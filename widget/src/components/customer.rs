@@ -236,7 +236,14 @@ pub fn CustomerFlow(
     view! {
         <section class="card customer" aria-labelledby="legit-title">
             <h1 id="legit-title">{ctx.tr(Text::Title)}</h1>
-            <p class="status" role="status" aria-live="polite" class:done=move || screen.get() == Screen::Done>
+            <p
+                class="status"
+                role="status"
+                aria-live="polite"
+                class:pending=move || screen.get() == Screen::Waiting
+                class:done=move || screen.get() == Screen::Done
+                class:failed=move || screen.get() == Screen::Failed
+            >
                 {status}
             </p>
             {move || match screen.get() {

@@ -1,3 +1,4 @@
+use legit_core::PersonalNumber;
 use legit_core::api::EventUser;
 use leptos::prelude::*;
 
@@ -24,10 +25,18 @@ pub fn ResultCard(
     };
     view! {
         <dl class="result">
-            {row(Text::PersonalNumber, user.personal_number)}
+            {row(Text::PersonalNumber, user.personal_number.map(readable))}
             {row(Text::Name, user.name)}
             {row(Text::GivenName, user.given_name)}
             {row(Text::Surname, user.surname)}
         </dl>
     }
+}
+
+/// `YYYYMMDD-NNNN`, as the agent reads it back to the caller; anything the edge sends that is not a valid
+/// number is shown as it came rather than hidden.
+fn readable(number: String) -> String {
+    PersonalNumber::parse_api(&number)
+        .map(|p| p.readable())
+        .unwrap_or(number)
 }
