@@ -751,6 +751,10 @@ async fn in_chromium_the_link_page_starts_on_a_click_and_a_return_follows_the_sa
     browser
         .wait_for_text("[role=status]", "You are identified.", WAIT)
         .await?;
+    // Nothing is left to do on a link's page, and the customer is told so.
+    browser
+        .wait_for_text(".hint", "You can close this page now.", WAIT)
+        .await?;
     eprintln!(
         "link page in Chromium: opened to identified in {:.2?}",
         began.elapsed()
@@ -939,6 +943,10 @@ async fn in_chromium_a_link_the_customer_cancels_shows_the_agent_what_happened()
         !seen.contains("The action was cancelled"),
         "the customer's RFA6 text is not the agent's: {seen}"
     );
+    // An ended link reads as a failure, not as neutral news.
+    agent
+        .find(&format!("{LINK_STATUS} .status-line.failed"))
+        .await?;
     assert_eq!(
         look_up(&edge, &session, &reference).await.body["status"],
         "failed"

@@ -162,6 +162,9 @@ async fn a_customer_scans_the_animated_qr_code_and_is_identified() -> TestResult
     browser
         .wait_for_text("[role=status]", "Du är identifierad.", WAIT)
         .await?;
+    // Embedded in a site, the site goes on from here: no "close this page", which is for a link's page.
+    let page = browser.text("body").await?;
+    assert!(!page.contains("stänga sidan"), "{page}");
     browser.screenshot("widget-customer-done-480.png").await?;
     assert_accessible(&browser, "done screen").await?;
     browser.close().await?;

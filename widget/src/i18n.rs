@@ -181,6 +181,12 @@ catalogue! {
     #[cfg(feature = "customer")]
     Identified => ["Du är identifierad.", "You are identified.", "Du er identifisert."],
     #[cfg(feature = "customer")]
+    LinkDoneNextStep => [
+        "Du kan stänga sidan nu. Den som skickade länken ser att du är identifierad.",
+        "You can close this page now. Whoever sent you the link can see that you are identified.",
+        "Du kan lukke siden nå. Den som sendte deg lenken, ser at du er identifisert.",
+    ],
+    #[cfg(feature = "customer")]
     Signed => ["Underskriften är klar.", "Your signature is done.", "Signeringen er fullført."],
     NeedHelp => ["Behöver du hjälp? support.bankid.com", "Need help? support.bankid.com", "Trenger du hjelp? support.bankid.com"],
     #[cfg(feature = "customer")]

@@ -233,6 +233,13 @@ pub fn CustomerFlow(
         }
     };
 
+    // A link's page has nothing more to do: say so, and who now knows. Embedded in a site, the site
+    // takes over from the `legit:complete` event instead.
+    let on_link_page = ctx.api.with_value(|api| api.link_token.is_some());
+    let done_view = move || {
+        on_link_page.then(|| view! { <p class="hint">{ctx.tr(Text::LinkDoneNextStep)}</p> })
+    };
+
     view! {
         <section class="card customer" aria-labelledby="legit-title">
             <h1 id="legit-title">{ctx.tr(Text::Title)}</h1>
@@ -249,7 +256,7 @@ pub fn CustomerFlow(
             {move || match screen.get() {
                 Screen::Choose => choose_view().into_any(),
                 Screen::Waiting => waiting_view().into_any(),
-                Screen::Done => ().into_any(),
+                Screen::Done => done_view().into_any(),
                 Screen::Failed => failed_view().into_any(),
             }}
         </section>

@@ -34,12 +34,19 @@ pub fn LinkStatus(
     link: LinkView,
 ) -> impl IntoView {
     let text = status_text(&link.status, link.rfa);
+    // The same order and reference size as the "sent" view it replaces, so nothing swaps places.
     view! {
         <div class="link-status">
-            <p class="reference">
-                {ctx.tr(Text::Reference)} ": " <span class="mono">{link.reference.clone()}</span>
+            <p
+                class="status-line"
+                class:done=link.status == "complete"
+                class:failed=matches!(link.status.as_str(), "failed" | "expired")
+            >
+                {ctx.tr(text)}
             </p>
-            <p class="status-line" class:done=link.status == "complete">{ctx.tr(text)}</p>
+            <p class="reference">
+                {ctx.tr(Text::Reference)} ": " <span class="mono big">{link.reference.clone()}</span>
+            </p>
             {link.user.map(|user| view! { <ResultCard ctx=ctx user=user /> })}
         </div>
     }
