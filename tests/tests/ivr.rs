@@ -641,6 +641,14 @@ async fn the_agents_widget_on_the_call_shows_the_outcome_live_in_three_languages
     browser
         .screenshot("widget-agent-call-waiting-320.png")
         .await?;
+    let banner = ".call [role=status]";
+    let waiting_height = browser
+        .client()
+        .execute(
+            "return document.querySelector(arguments[0]).getBoundingClientRect().height;",
+            vec![json!(banner)],
+        )
+        .await?;
     let order_ref = only_order_ref(&sim).await;
     sim.act_ok(&order_ref, "open", None).await;
     browser
@@ -665,6 +673,23 @@ async fn the_agents_widget_on_the_call_shows_the_outcome_live_in_three_languages
         approved.elapsed()
     );
     browser.screenshot("widget-agent-call-done-320.png").await?;
+    // The banner keeps its height as the call moves on (nothing under it jumps), and the masked number is
+    // one word: it does not break at its hyphen.
+    let done = browser
+        .client()
+        .execute(
+            "const banner = document.querySelector(arguments[0]);
+             const number = banner.querySelector('.nowrap');
+             return [banner.getBoundingClientRect().height,
+                     number ? number.getClientRects().length : 0];",
+            vec![json!(banner)],
+        )
+        .await?;
+    assert_eq!(
+        done[0], waiting_height,
+        "the banner's height changed from waiting to done at 320 px"
+    );
+    assert_eq!(done[1], json!(1), "the masked number breaks across lines");
     assert_eq!(
         axe_violations(&browser).await?,
         json!([]),

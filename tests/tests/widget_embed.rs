@@ -129,6 +129,25 @@ async fn a_customer_scans_the_animated_qr_code_and_is_identified() -> TestResult
         qr_width >= Some(176.0),
         "the QR code shrank to {qr_width:?} px"
     );
+    // The footer's two lines start at one edge: the first language under the help link.
+    let edges = browser
+        .client()
+        .execute(
+            "const words = document.createRange();
+             words.selectNodeContents(document.querySelector('.footer .lang'));
+             const help = document.querySelector(\".footer a[href='https://support.bankid.com']\");
+             return [words.getBoundingClientRect().left, help.getBoundingClientRect().left];",
+            vec![],
+        )
+        .await?;
+    let (language, help) = (
+        edges[0].as_f64().unwrap_or(f64::NAN),
+        edges[1].as_f64().unwrap_or(f64::NAN),
+    );
+    assert!(
+        (language - help).abs() <= 1.0,
+        "the languages start at {language} px, the help link at {help} px"
+    );
     browser.screenshot("widget-customer-qr-320.png").await?;
     assert_accessible(&browser, "QR screen").await?;
     browser.set_window_size(480, 800).await?;
