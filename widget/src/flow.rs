@@ -207,7 +207,7 @@ impl Machine {
                     order_id: order.id.clone(),
                 };
                 self.order = Some(order);
-                self.phase = self.pending(Some("outstandingTransaction".into()), None);
+                self.phase = self.awaiting_app();
                 vec![Effect::OpenStream, Effect::Remember, Effect::Host(started)]
             }
             Input::Refused { status, code, rfa } => {
@@ -235,7 +235,7 @@ impl Machine {
                 self.launched = false;
                 // Until the stream's first state says otherwise, the order is taken to be where a new one
                 // is: the user reads "Start your BankID app", not the generic RFA21 of an unknown state.
-                self.phase = self.pending(Some("outstandingTransaction".into()), None);
+                self.phase = self.awaiting_app();
                 vec![Effect::OpenStream]
             }
             Input::AppOpened => {
@@ -358,6 +358,11 @@ impl Machine {
 
     /// The pending phase for `hint`, with the message for this widget's flow: the edge picks its message
     /// for the QR flow, as it cannot know whether the app was opened on this device.
+    /// Where BankID puts a new order: nobody has opened it in the app yet.
+    fn awaiting_app(&self) -> Phase {
+        self.pending(Some("outstandingTransaction".into()), None)
+    }
+
     fn pending(&self, hint: Option<String>, qr: Option<String>) -> Phase {
         Phase::Pending {
             rfa: self.pending_rfa(hint.as_deref()),
