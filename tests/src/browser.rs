@@ -263,6 +263,23 @@ impl Browser {
         Ok(input.send_keys(text).await?)
     }
 
+    /// Runs axe-core (npm, `widget/a11y`, put there by `cargo xtask install`) on the page: the WCAG 2 A/AA
+    /// and best-practice violations it finds, each with its rule, impact, help text and the nodes at fault;
+    /// `[]` when there are none.
+    pub async fn axe_violations(&self) -> Result<serde_json::Value, BrowserError> {
+        let path = Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("../widget/a11y/node_modules/axe-core/axe.min.js");
+        let axe = fs::read_to_string(&path).map_err(|_| BrowserError::Missing("axe-core"))?;
+        let script = format!(
+            "{axe}\n;const done = arguments[arguments.length - 1];\
+             window.axe.run(document, {{resultTypes: ['violations']}})\
+             .then((r) => done(r.violations.map((v) => ({{id: v.id, impact: v.impact, help: v.help, \
+                nodes: v.nodes.map((n) => n.target.join(' '))}}))))\
+             .catch((e) => done(String(e)));"
+        );
+        Ok(self.client.execute_async(&script, vec![]).await?)
+    }
+
     /// Saves a PNG of the viewport as `name` under `target/screenshots/` (an absolute `name` is used as is)
     /// and returns its path.
     pub async fn screenshot(&self, name: impl AsRef<Path>) -> Result<PathBuf, BrowserError> {

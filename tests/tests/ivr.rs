@@ -590,24 +590,6 @@ async fn the_demo_ivr_console_plays_the_caller_and_keeps_the_key_to_itself() {
     edge.assert_no_secrets(&sim).await;
 }
 
-/// axe-core (npm, `widget/a11y`) on the page: the WCAG 2 A/AA and best-practice violations it finds.
-async fn axe_violations(
-    browser: &legit_tests::browser::Browser,
-) -> Result<Value, Box<dyn std::error::Error>> {
-    let axe = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("../widget/a11y/node_modules/axe-core/axe.min.js");
-    let axe = std::fs::read_to_string(&axe)
-        .map_err(|e| format!("{}: {e} (run `cargo xtask install`)", axe.display()))?;
-    let script = format!(
-        "{axe}\n;const done = arguments[arguments.length - 1];\
-         window.axe.run(document, {{resultTypes: ['violations']}})\
-         .then((r) => done(r.violations.map((v) => ({{id: v.id, help: v.help, \
-            nodes: v.nodes.map((n) => n.target.join(' '))}}))))\
-         .catch((e) => done(String(e)));"
-    );
-    Ok(browser.client().execute_async(&script, vec![]).await?)
-}
-
 /// The agent's widget opened on a call (`?callid=`) in headless Chromium, before and after the IVR starts
 /// the call's order. Needs the built widget (`cargo xtask widget`); leaves `widget-agent-call-*.png` in
 /// `target/screenshots/`.
@@ -691,7 +673,7 @@ async fn the_agents_widget_on_the_call_shows_the_outcome_live_in_three_languages
     );
     assert_eq!(done[1], json!(1), "the masked number breaks across lines");
     assert_eq!(
-        axe_violations(&browser).await?,
+        browser.axe_violations().await?,
         json!([]),
         "axe-core on the call view"
     );

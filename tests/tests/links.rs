@@ -1063,3 +1063,140 @@ async fn the_look_up_discloses_only_what_the_tenant_allows() {
         );
     }
 }
+
+/// An agent fetches a check's status by its reference number, as a colleague reads it out: a misread
+/// character is named as typed and nothing is asked; the reference typed in lower case with a space finds
+/// the link; once the customer is identified, looking again shows the name intact. The answer stands clear
+/// of the button that asked for it.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn in_chromium_an_agent_looks_a_check_up_by_its_reference_as_read_out()
+-> Result<(), Box<dyn std::error::Error>> {
+    let (sim, edge) = stack().await;
+    let session = edge.agent_session().await;
+    let sender = softphone_agent(&edge, &session).await?;
+    let reference = send_from_widget(&sender).await?;
+    sender.close().await?;
+    let url = edge.inbox(PHONE_E164)[0].links[0].clone();
+
+    let agent = edge.agent_widget(&session, "lang=en").await?;
+    agent.click_text("button", "Look up", WAIT).await?;
+    const FIELD: &str = "#legit-reference";
+    const NOTE: &str = "#legit-reference-hint";
+    const FOUND: &str = ".lookup [role=status]";
+    // "O" for "0" is the classic misread; the alphabet has neither, and the field says so as it is typed.
+    agent.fill(FIELD, &format!("{}O", &reference[..3])).await?;
+    agent
+        .wait_for_text(NOTE, "never contain 0, 1, I, L, O or U", WAIT)
+        .await?;
+    assert_eq!(
+        agent
+            .find(FIELD)
+            .await?
+            .attr("aria-invalid")
+            .await?
+            .as_deref(),
+        Some("true")
+    );
+    agent.click(".lookup button[type=submit]", WAIT).await?;
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    assert_eq!(agent.text(FOUND).await?, "", "nothing looked up");
+    assert_eq!(
+        agent.axe_violations().await?,
+        json!([]),
+        "axe-core on a refused reference"
+    );
+    assert!(
+        agent
+            .find(FIELD)
+            .await?
+            .prop("value")
+            .await?
+            .unwrap_or_default()
+            .ends_with('O'),
+        "what was typed stays to be corrected"
+    );
+
+    let heard = reference.to_lowercase().replace('-', " ");
+    agent.fill(FIELD, &heard).await?;
+    agent.wait_for_text(NOTE, "8 characters", WAIT).await?;
+    assert_eq!(
+        agent
+            .find(FIELD)
+            .await?
+            .attr("aria-invalid")
+            .await?
+            .as_deref(),
+        Some("false")
+    );
+    agent.click(".lookup button[type=submit]", WAIT).await?;
+    let seen = agent
+        .wait_for_text(FOUND, "Waiting for the customer", WAIT)
+        .await?;
+    assert!(seen.contains(&reference), "shown as {reference}: {seen}");
+    let gap: f64 = serde_json::from_value(
+        agent
+            .client()
+            .execute(
+                "return document.querySelector('.lookup .found').getBoundingClientRect().top
+                      - document.querySelector('.lookup button[type=submit]').getBoundingClientRect().bottom;",
+                vec![],
+            )
+            .await?,
+    )?;
+    assert!(gap >= 12.0, "the answer sits {gap} px under the button");
+
+    let started = start_link(&edge, token_of(&url), None).await;
+    assert_eq!(started.status, StatusCode::CREATED, "{started:?}");
+    approve_on_this_device(
+        &sim,
+        started.body["autoStartToken"].as_str().unwrap_or_default(),
+    )
+    .await;
+    let mut identified = String::new();
+    for _ in 0..40 {
+        agent.click(".lookup button[type=submit]", WAIT).await?;
+        tokio::time::sleep(Duration::from_millis(250)).await;
+        identified = agent.text(FOUND).await?;
+        if identified.contains("The customer is identified") {
+            break;
+        }
+    }
+    assert!(
+        identified.contains("The customer is identified"),
+        "{identified}"
+    );
+    assert!(identified.contains(DEFAULT_NAME), "{identified}");
+    let reference_lines: u64 = serde_json::from_value(
+        agent
+            .client()
+            .execute(
+                "return document.querySelector('.lookup .reference .mono').getClientRects().length;",
+                vec![],
+            )
+            .await?,
+    )?;
+    assert_eq!(
+        reference_lines, 1,
+        "the reference is never broken at its dash"
+    );
+    agent.screenshot("widget-agent-lookup-320.png").await?;
+    assert_eq!(
+        agent.axe_violations().await?,
+        json!([]),
+        "axe-core on the look-up's answer"
+    );
+
+    let unknown = if reference == "K7QX-M4TR" {
+        "K7QX-M4TS"
+    } else {
+        "K7QX-M4TR"
+    };
+    agent.fill(FIELD, unknown).await?;
+    agent.click(".lookup button[type=submit]", WAIT).await?;
+    agent
+        .wait_for_text(FOUND, "No check with that reference number", WAIT)
+        .await?;
+    agent.close().await?;
+    edge.assert_no_secrets(&sim).await;
+    Ok(())
+}

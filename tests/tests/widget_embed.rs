@@ -47,21 +47,13 @@ async fn assert_no_horizontal_overflow(browser: &Browser, what: &str) -> TestRes
     Ok(())
 }
 
-/// Runs axe-core (npm, `widget/a11y`) on the page and fails on any violation (WCAG 2 A/AA and best practice).
+/// Fails on any axe-core violation (WCAG 2 A/AA and best practice) on the page.
 async fn assert_accessible(browser: &Browser, what: &str) -> TestResult {
-    let axe = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("../widget/a11y/node_modules/axe-core/axe.min.js");
-    let axe = std::fs::read_to_string(&axe)
-        .map_err(|e| format!("{}: {e} (run `cargo xtask install`)", axe.display()))?;
-    let script = format!(
-        "{axe}\n;const done = arguments[arguments.length - 1];\
-         window.axe.run(document, {{resultTypes: ['violations']}})\
-         .then((r) => done(r.violations.map((v) => ({{id: v.id, impact: v.impact, help: v.help, \
-            nodes: v.nodes.map((n) => n.target.join(' '))}}))))\
-         .catch((e) => done(String(e)));"
+    assert_eq!(
+        browser.axe_violations().await?,
+        json!([]),
+        "axe-core on {what}"
     );
-    let violations = browser.client().execute_async(&script, vec![]).await?;
-    assert_eq!(violations, json!([]), "axe-core on {what}");
     Ok(())
 }
 

@@ -459,10 +459,10 @@ catalogue! {
         "Ingen sak med det referansenummeret (eller resultatet er slettet).",
     ],
     #[cfg(feature = "agent")]
-    ReferenceInvalid => [
-        "Ett referensnummer har 8 tecken, till exempel K7M4-P2QX.",
-        "A reference number has 8 characters, for example K7M4-P2QX.",
-        "Et referansenummer har 8 tegn, for eksempel K7M4-P2QX.",
+    ReferenceHint => [
+        "8 tecken, till exempel K7QX‑M4TR.",
+        "8 characters, for example K7QX‑M4TR.",
+        "8 tegn, for eksempel K7QX‑M4TR.",
     ],
     // --- Input errors, by the code of legit_core's parse errors ---
     #[cfg(feature = "agent")]
@@ -502,6 +502,26 @@ catalogue! {
         "Kontrollsiffran stämmer inte: leta efter en felskrivning.",
         "The check digit does not match: look for a typo.",
         "Kontrollsifferet stemmer ikke: se etter en skrivefeil.",
+    ],
+    #[cfg(feature = "agent")]
+    RefEmpty => ["Skriv ett referensnummer.", "Enter a reference number.", "Skriv inn et referansenummer."],
+    #[cfg(feature = "agent")]
+    RefExcludedCharacter => [
+        "Referensnummer innehåller aldrig 0, 1, I, L, O eller U: leta efter en felläsning.",
+        "Reference numbers never contain 0, 1, I, L, O or U: check for a misread character.",
+        "Referansenumre inneholder aldri 0, 1, I, L, O eller U: se etter et feillest tegn.",
+    ],
+    #[cfg(feature = "agent")]
+    RefInvalidCharacter => [
+        "Ett referensnummer har bara bokstäverna A–Z och siffror.",
+        "A reference number has only the letters A–Z and digits.",
+        "Et referansenummer har bare bokstavene A–Z og sifre.",
+    ],
+    #[cfg(feature = "agent")]
+    RefWrongLength => [
+        "Ett referensnummer har 8 tecken, till exempel K7QX‑M4TR.",
+        "A reference number has 8 characters, for example K7QX‑M4TR.",
+        "Et referansenummer har 8 tegn, for eksempel K7QX‑M4TR.",
     ],
     #[cfg(feature = "agent")]
     PhoneEmpty => ["Skriv ett mobilnummer.", "Enter a mobile number.", "Skriv inn et mobilnummer."],
@@ -568,6 +588,16 @@ impl Text {
         }
     }
 
+    /// The message for a [`legit_core::link::ReferenceError`] code.
+    pub fn reference_error(code: &str) -> Text {
+        match code {
+            "empty" => Text::RefEmpty,
+            "excluded_character" => Text::RefExcludedCharacter,
+            "invalid_character" => Text::RefInvalidCharacter,
+            _ => Text::RefWrongLength,
+        }
+    }
+
     /// The message for a [`legit_core::PhoneNumberError`] code.
     pub fn phone_error(code: &str) -> Text {
         match code {
@@ -596,6 +626,7 @@ impl Text {
 mod tests {
     use super::*;
     // The same tests run natively and, under `cargo xtask test`, in Chromium.
+    use legit_core::link::ReferenceNumber;
     use legit_core::{Date, Email, PersonalNumber, PhoneNumber};
     #[cfg(target_arch = "wasm32")]
     use wasm_bindgen_test::wasm_bindgen_test as test;
@@ -687,6 +718,13 @@ mod tests {
         for input in phone_inputs {
             let code = PhoneNumber::parse(input).unwrap_err().code();
             let text = Text::phone_error(code);
+            assert!(!seen.contains(&text), "{input:?} → {code} shares a text");
+            seen.push(text);
+        }
+        let mut seen = Vec::new();
+        for input in ["", "K7QX-M4T0", "K7QX-M4TÅ", "K7QX-M4T"] {
+            let code = ReferenceNumber::parse(input).unwrap_err().code();
+            let text = Text::reference_error(code);
             assert!(!seen.contains(&text), "{input:?} → {code} shares a text");
             seen.push(text);
         }

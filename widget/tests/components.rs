@@ -266,6 +266,19 @@ async fn the_agent_sees_the_personal_number_checked_as_typed_and_normalised() {
         Some("false"),
         "no error while the number is still being typed"
     );
+    let identify = w.button("Identify the customer");
+    identify.focus().expect("focus");
+    identify.click();
+    tick().await;
+    assert_eq!(input.get_attribute("aria-invalid").as_deref(), Some("true"));
+    let active = web_sys::window()
+        .and_then(|w| w.document())
+        .and_then(|d| d.active_element());
+    assert_eq!(
+        active.map(|e| e.id()).as_deref(),
+        Some("legit-pnr"),
+        "an incomplete number sends focus back to it"
+    );
 }
 
 #[wasm_bindgen_test]
@@ -345,14 +358,55 @@ async fn a_mistyped_reference_is_explained_without_asking_the_edge() {
     let w = scratch(settings("tenant=acme&mode=agent&lang=en", DESKTOP));
     tick().await;
     w.button("Look up").click();
-    w.type_into("#legit-reference", "K7QX-M4T0");
     let form: web_sys::HtmlFormElement = w.find(".lookup form").expect("form").unchecked_into();
+    let field = || w.find("#legit-reference").expect("field");
+    // A character no reference has is named at once; a short one only when asked for.
+    w.type_into("#legit-reference", "K7QX-M4T0");
+    tick().await;
+    assert!(
+        w.text().contains("never contain 0, 1, I, L, O or U"),
+        "{}",
+        w.text()
+    );
+    assert_eq!(
+        field().get_attribute("aria-invalid").as_deref(),
+        Some("true")
+    );
+    w.type_into("#legit-reference", "K7QX-M4T");
+    tick().await;
+    assert!(
+        w.text().contains("8 characters, for example"),
+        "{}",
+        w.text()
+    );
+    assert_eq!(
+        field().get_attribute("aria-invalid").as_deref(),
+        Some("false")
+    );
     form.request_submit().expect("submit");
     tick().await;
     assert!(
         w.text().contains("A reference number has 8 characters"),
         "{}",
         w.text()
+    );
+    assert_eq!(
+        field().get_attribute("aria-invalid").as_deref(),
+        Some("true")
+    );
+    let active = web_sys::window()
+        .and_then(|w| w.document())
+        .and_then(|d| d.active_element());
+    assert_eq!(
+        active.map(|e| e.id()).as_deref(),
+        Some("legit-reference"),
+        "focus went back to the field whose error it is"
+    );
+    let found = w.find(".lookup [role=status]").expect("status");
+    assert_eq!(
+        found.text_content().unwrap_or_default(),
+        "",
+        "nothing was looked up"
     );
 }
 

@@ -42,18 +42,26 @@ pub fn IdentifyCaller(
         _ => None,
     };
     let who_missing = move || submitted.get() && who.get().is_none();
+    let field = NodeRef::<html::Input>::new();
 
     let submit = move |ev: leptos::ev::SubmitEvent| {
         ev.prevent_default();
         submitted.set(true);
-        if let (Ok(number), Some(initiator)) = (parsed.get_untracked(), who.get_untracked()) {
-            runner.start(StartOrderRequest {
+        match (parsed.get_untracked(), who.get_untracked()) {
+            (Ok(number), Some(initiator)) => runner.start(StartOrderRequest {
                 kind: OrderKind::PhoneAuth,
                 personal_number: Some(number),
                 call_initiator: Some(initiator),
                 user_visible_data: None,
                 end_user_ip: None,
-            });
+            }),
+            // Back to the number, so a screen reader reads its error with it.
+            (Err(_), _) => {
+                if let Some(f) = field.get_untracked() {
+                    let _ = f.focus();
+                }
+            }
+            (Ok(_), None) => {}
         }
     };
     let new_identification = move |_| {
@@ -81,7 +89,6 @@ pub fn IdentifyCaller(
             .unwrap_or("")
     };
 
-    let field = NodeRef::<html::Input>::new();
     let after = NodeRef::<html::Button>::new();
     Effect::new(move |_| {
         // Focus follows the task: the field when the form comes back, the next action when it ends.

@@ -1,22 +1,19 @@
 use leptos::prelude::*;
 use leptos::task::spawn_local;
 
+use legit_core::link::ReferenceNumber;
+
 use crate::api::{ApiError, LinkView};
 use crate::app::Ctx;
 use crate::components::link_status::LinkStatus;
 use crate::i18n::Text;
 
-/// Reference numbers: 8 characters without the look-alikes 0 1 I L O U, read in any case, with spaces
-/// and dashes anywhere; shown as `K7QX-M4TR`.
-pub fn normalise_reference(input: &str) -> Option<String> {
-    const ALPHABET: &str = "23456789ABCDEFGHJKMNPQRSTVWXYZ";
-    let chars: String = input
-        .chars()
-        .filter(|c| !c.is_whitespace() && !matches!(c, '-' | '‐' | '–' | '—'))
-        .map(|c| c.to_ascii_uppercase())
-        .collect();
-    (chars.len() == 8 && chars.chars().all(|c| ALPHABET.contains(c)))
-        .then(|| format!("{}-{}", &chars[..4], &chars[4..]))
+/// What the agent typed, read by core's rule for reference numbers (`K7QX-M4TR`, any case, spaces and dashes
+/// anywhere): the form the edge gets, or the error's message.
+pub fn read_reference(input: &str) -> Result<String, Text> {
+    ReferenceNumber::parse(input)
+        .map(|reference| reference.to_string())
+        .map_err(|e| Text::reference_error(e.code()))
 }
 
 /// What the look-up answered.
@@ -35,11 +32,33 @@ pub fn Lookup(
     ctx: Ctx,
 ) -> impl IntoView {
     let input = RwSignal::new(String::new());
+    let touched = RwSignal::new(false);
+    let submitted = RwSignal::new(false);
     let found = RwSignal::new_local(Found::Nothing);
+    // Re-read on demand rather than memoised: parsing 8 characters costs less than a Memo's code in the wasm.
+    let parsed = move || input.with(|s| read_reference(s));
+    // Checked as typed once the reference could be complete, or at once for a character it can never hold;
+    // otherwise only after leaving the field or pressing the button.
+    let show_error = move || {
+        let typed = input.with(|s| s.chars().filter(char::is_ascii_alphanumeric).count());
+        match parsed() {
+            Ok(_) => false,
+            Err(Text::RefWrongLength | Text::RefEmpty) => {
+                touched.get() || submitted.get() || typed > 8
+            }
+            Err(_) => true,
+        }
+    };
+    let field = NodeRef::<leptos::html::Input>::new();
     let submit = move |ev: leptos::ev::SubmitEvent| {
         ev.prevent_default();
-        let Some(reference) = normalise_reference(&input.get_untracked()) else {
-            found.set(Found::Error(Text::ReferenceInvalid));
+        submitted.set(true);
+        let Ok(reference) = input.with_untracked(|s| read_reference(s)) else {
+            found.set(Found::Nothing);
+            // Back to the field, so a screen reader reads its error with it.
+            if let Some(f) = field.get_untracked() {
+                let _ = f.focus();
+            }
             return;
         };
         found.set(Found::Busy);
@@ -60,18 +79,28 @@ pub fn Lookup(
                 <label for="legit-reference">{ctx.tr(Text::Reference)}</label>
                 <input
                     id="legit-reference"
+                    node_ref=field
                     type="text"
                     autocomplete="off"
                     spellcheck="false"
                     autocapitalize="characters"
+                    aria-describedby="legit-reference-hint"
+                    aria-invalid=move || show_error().to_string()
                     prop:value=move || input.get()
                     on:input=move |ev| input.set(event_target_value(&ev))
+                    on:blur=move |_| touched.set(true)
                 />
+                <p id="legit-reference-hint" class="field-note" class:error=show_error>
+                    {move || match parsed() {
+                        Err(error) if show_error() => ctx.lang.get().t(error),
+                        _ => ctx.lang.get().t(Text::ReferenceHint),
+                    }}
+                </p>
                 <button type="submit" class="btn primary" disabled=move || matches!(found.get(), Found::Busy)>
                     {ctx.tr(Text::LookUp)}
                 </button>
             </form>
-            <div role="status" aria-live="polite">
+            <div class="found" role="status" aria-live="polite">
                 {move || match found.get() {
                     Found::Nothing | Found::Busy => ().into_any(),
                     Found::Link(link) => view! { <LinkStatus ctx=ctx link=*link /> }.into_any(),
@@ -103,18 +132,16 @@ mod tests {
 
     #[test]
     fn references_are_read_as_agents_type_them() {
+        assert_eq!(read_reference("k7qx m4tr"), Ok("K7QX-M4TR".to_owned()));
+        assert_eq!(read_reference(" K7QX–M4TR "), Ok("K7QX-M4TR".to_owned()));
+        assert_eq!(read_reference("K7QX-M4T"), Err(Text::RefWrongLength));
         assert_eq!(
-            normalise_reference("k7qx m4tr").as_deref(),
-            Some("K7QX-M4TR")
+            read_reference("K7QX-M4T0"),
+            Err(Text::RefExcludedCharacter),
+            "0 is never used: misread, not mistyped"
         );
-        assert_eq!(
-            normalise_reference(" K7QX–M4TR ").as_deref(),
-            Some("K7QX-M4TR")
-        );
-        assert_eq!(normalise_reference("K7QX-M4T"), None);
-        assert_eq!(normalise_reference("K7QX-M4T0"), None, "0 is never used");
-        assert_eq!(normalise_reference("ÅÄÖÅÄÖÅÄ"), None);
-        assert_eq!(normalise_reference(""), None);
+        assert_eq!(read_reference("K7QX-M4TÅ"), Err(Text::RefInvalidCharacter));
+        assert_eq!(read_reference(" - "), Err(Text::RefEmpty));
     }
 
     #[test]
