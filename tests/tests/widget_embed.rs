@@ -329,6 +329,15 @@ async fn an_agent_identifies_a_caller_and_sees_the_unicode_name_intact() -> Test
     browser
         .wait_for_text("#legit-pnr-hint", &format!("Sent as {DEFAULT_PNR}"), WAIT)
         .await?;
+    // Pressed before saying who called: the question names its error, and nothing starts.
+    browser
+        .click_text("button", "Identify the customer", WAIT)
+        .await?;
+    browser
+        .wait_for_text("#legit-who-error", "Choose who called", WAIT)
+        .await?;
+    assert_accessible(&browser, "agent form with who called missing").await?;
+    assert!(sim.orders().await.is_empty(), "no order without the answer");
     browser
         .click_text("label", "The customer called us", WAIT)
         .await?;
@@ -345,8 +354,29 @@ async fn an_agent_identifies_a_caller_and_sees_the_unicode_name_intact() -> Test
             WAIT,
         )
         .await?;
+    // Read back to the caller as on a document: date, then the last four digits.
+    let (date, last_four) = DEFAULT_PNR.split_at(8);
+    let readable = format!("{date}-{last_four}");
+    let subject = browser.text(".subject").await?;
+    assert!(subject.ends_with(&readable), "{subject}");
     browser.screenshot("widget-agent-waiting-320.png").await?;
     assert_accessible(&browser, "agent waiting").await?;
+    // The pane reloaded mid-call: the same order carries on. The number is not kept in the browser, so
+    // the line that showed it goes rather than showing an empty number.
+    browser.client().refresh().await?;
+    browser
+        .wait_for_text(
+            "[role=status]",
+            "Waiting for the customer to open BankID",
+            WAIT,
+        )
+        .await?;
+    assert!(
+        !browser.find(".subject").await?.is_displayed().await?,
+        "{}",
+        browser.text(".subject").await?
+    );
+    assert_eq!(sim.orders().await.len(), 1, "the same order, not a new one");
     let order_ref = only_order_ref(&sim).await;
     let order = sim.order(&order_ref).await;
     assert_eq!(order["callInitiator"], "user", "{order}");
@@ -372,9 +402,7 @@ async fn an_agent_identifies_a_caller_and_sees_the_unicode_name_intact() -> Test
         .await?;
     let card = browser.text(".result").await?;
     assert!(card.contains(DEFAULT_NAME), "{card}");
-    // Read back to the caller as on a document: date, then the last four digits.
-    let (date, last_four) = DEFAULT_PNR.split_at(8);
-    assert!(card.contains(&format!("{date}-{last_four}")), "{card}");
+    assert!(card.contains(&readable), "{card}");
     assert_no_horizontal_overflow(&browser, "result at 320 px").await?;
     browser.screenshot("widget-agent-result-320.png").await?;
     assert_accessible(&browser, "agent result").await?;

@@ -98,6 +98,13 @@ impl Mounted2 {
     }
 }
 
+/// The element that has the keyboard focus.
+fn focused() -> Option<Element> {
+    web_sys::window()
+        .and_then(|w| w.document())
+        .and_then(|d| d.active_element())
+}
+
 /// A node in the page, with the widget's stylesheet loaded once (layout assertions need it).
 fn new_node() -> HtmlElement {
     let document = web_sys::window()
@@ -203,11 +210,8 @@ async fn an_unreachable_edge_is_a_failure_with_retry_focused() {
     );
     let retry = w.button("Try again");
     tick().await;
-    let active = web_sys::window()
-        .and_then(|w| w.document())
-        .and_then(|d| d.active_element());
     assert_eq!(
-        active.as_ref(),
+        focused().as_ref(),
         Some(retry.unchecked_ref::<Element>()),
         "focus moves to retry"
     );
@@ -271,11 +275,8 @@ async fn the_agent_sees_the_personal_number_checked_as_typed_and_normalised() {
     identify.click();
     tick().await;
     assert_eq!(input.get_attribute("aria-invalid").as_deref(), Some("true"));
-    let active = web_sys::window()
-        .and_then(|w| w.document())
-        .and_then(|d| d.active_element());
     assert_eq!(
-        active.map(|e| e.id()).as_deref(),
+        focused().map(|e| e.id()).as_deref(),
         Some("legit-pnr"),
         "an incomplete number sends focus back to it"
     );
@@ -295,6 +296,23 @@ async fn the_agent_must_say_who_called() {
     assert!(
         w.find("#legit-pnr").is_some(),
         "still on the form: nothing was sent"
+    );
+    // The question is where focus goes, and it names its error to a screen reader.
+    let active = focused().expect("focus");
+    assert_eq!(
+        active.get_attribute("name").as_deref(),
+        Some("legit-call-initiator")
+    );
+    let group = w.find(".choices").expect("fieldset");
+    assert_eq!(
+        group.get_attribute("aria-describedby").as_deref(),
+        Some("legit-who-error")
+    );
+    assert!(
+        w.find("#legit-who-error")
+            .and_then(|e| e.text_content())
+            .unwrap_or_default()
+            .contains("Choose who called")
     );
 }
 
@@ -394,11 +412,8 @@ async fn a_mistyped_reference_is_explained_without_asking_the_edge() {
         field().get_attribute("aria-invalid").as_deref(),
         Some("true")
     );
-    let active = web_sys::window()
-        .and_then(|w| w.document())
-        .and_then(|d| d.active_element());
     assert_eq!(
-        active.map(|e| e.id()).as_deref(),
+        focused().map(|e| e.id()).as_deref(),
         Some("legit-reference"),
         "focus went back to the field whose error it is"
     );
