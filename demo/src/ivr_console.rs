@@ -11,6 +11,7 @@
 //! | `GET /` | the console page |
 //! | `POST /calls` `{personalNumber, callInitiator?}` | a new call: `POST /api/v1/ivr/orders` with a fresh call id |
 //! | `GET /calls/{orderId}?wait=N` | `GET /api/v1/ivr/orders/{orderId}?wait=N` |
+//! | `GET /crm`, `/softphone`, `/self-service` | the pages with the widget in them ([`crate::host_pages`]) |
 //!
 //! Loopback only, like the rest of the demo stack.
 
@@ -27,6 +28,8 @@ use axum::{Router, http::header};
 use legit_core::provider::Secret;
 use serde::Deserialize;
 use serde_json::{Value, json};
+
+use crate::host_pages;
 
 const PAGE: &str = include_str!("ivr_console.html");
 /// Longer than the edge's longest long-poll (25 s), so a held poll is never cut here.
@@ -79,6 +82,18 @@ impl Console {
         })
     }
 
+    /// The edge's origin, e.g. `http://127.0.0.1:8787`.
+    pub fn edge_url(&self) -> &str {
+        &self.edge_url
+    }
+
+    /// `POST /api/v1/sessions` with the key, as the tenant's backend mints an agent's session:
+    /// `{session, tenant, ...}` or the edge's error.
+    pub async fn mint_session(&self) -> (StatusCode, Value) {
+        let url = format!("{}/api/v1/sessions", self.edge_url);
+        self.send(self.client.post(url)).await
+    }
+
     /// Sends `request` with the API key; the edge's status and JSON body, or a 502 in the edge's error format.
     async fn send(&self, request: reqwest::RequestBuilder) -> (StatusCode, Value) {
         let answer = request.bearer_auth(self.api_key.expose()).send().await;
@@ -127,28 +142,44 @@ pub fn app(console: Arc<Console>) -> Router {
         .route("/", get(page))
         .route("/calls", post(start_call))
         .route("/calls/{order_id}", get(poll_call))
+        .merge(host_pages::routes())
         .with_state(console)
 }
 
 /// Checks the configuration, binds and serves in a background task.
 pub async fn start(config: Config) -> Result<Running, ConsoleError> {
+    let bind = |source| ConsoleError::Bind {
+        addr: config.addr,
+        source,
+    };
     if !config.addr.ip().is_loopback() {
         return Err(ConsoleError::NotLoopback(config.addr));
     }
-    if config.api_key.is_empty() {
-        return Err(ConsoleError::EmptyKey);
-    }
-    let console = Arc::new(Console::new(&config.edge_url, config.api_key)?);
-    let listener = tokio::net::TcpListener::bind(config.addr)
-        .await
-        .map_err(|source| ConsoleError::Bind {
-            addr: config.addr,
-            source,
-        })?;
+    let listener = std::net::TcpListener::bind(config.addr).map_err(bind)?;
+    start_on(listener, &config.edge_url, config.api_key)
+}
+
+/// [`start`] on a listener already bound, so that its origin can be allowed by the edge's tenant before
+/// the console exists (the host pages need it there).
+pub fn start_on(
+    listener: std::net::TcpListener,
+    edge_url: &str,
+    api_key: Secret,
+) -> Result<Running, ConsoleError> {
     let addr = listener.local_addr().map_err(|source| ConsoleError::Bind {
-        addr: config.addr,
+        addr: SocketAddr::from(([127, 0, 0, 1], 0)),
         source,
     })?;
+    if !addr.ip().is_loopback() {
+        return Err(ConsoleError::NotLoopback(addr));
+    }
+    if api_key.is_empty() {
+        return Err(ConsoleError::EmptyKey);
+    }
+    let console = Arc::new(Console::new(edge_url, api_key)?);
+    let bind = |source| ConsoleError::Bind { addr, source };
+    listener.set_nonblocking(true).map_err(bind)?;
+    let listener = tokio::net::TcpListener::from_std(listener).map_err(bind)?;
     let router = app(console);
     let task = tokio::spawn(async move {
         let _ = axum::serve(listener, router).await;
@@ -204,8 +235,7 @@ async fn start_call(
 
 /// The agent widget on this call, with a session the console mints as the tenant's backend would.
 async fn agent_url(console: &Console, call_id: &str) -> Option<String> {
-    let url = format!("{}/api/v1/sessions", console.edge_url);
-    let (status, minted) = console.send(console.client.post(url)).await;
+    let (status, minted) = console.mint_session().await;
     if !status.is_success() {
         return None;
     }
@@ -280,6 +310,21 @@ mod tests {
         assert_eq!(status, StatusCode::OK);
         assert!(page.contains("IVR"), "{page}");
         assert!(!page.contains("not-in-the-page"));
+    }
+
+    #[tokio::test]
+    async fn host_pages_without_an_edge_say_so_and_never_carry_the_key() {
+        for path in ["/crm", "/softphone?mobnr=0701234567", "/self-service"] {
+            let (status, page) = call(
+                axum::http::Request::get(path)
+                    .body(axum::body::Body::empty())
+                    .unwrap(),
+            )
+            .await;
+            assert_eq!(status, StatusCode::BAD_GATEWAY, "{path}: {page}");
+            assert!(page.contains("cannot be reached"), "{path}: {page}");
+            assert!(!page.contains("not-in-the-page"), "{path}");
+        }
     }
 
     #[tokio::test]

@@ -35,7 +35,8 @@ commands:
         --watch-stdin       also stop when stdin closes
   ivr [--addr ADDR] [--edge URL] [--api-key-file FILE] [--watch-stdin]
       Run the IVR console (a page that plays the caller: keypad, the IVR's sentences)
-      against the edge's IVR API until Ctrl-C; print `ready http://ADDR` when listening.
+      against the edge's IVR API, and the pages with the widget in them (/crm, /softphone,
+      /self-service), until Ctrl-C; print `ready http://ADDR` when listening.
         --addr ADDR         loopback only (127.0.0.1:8446)
         --edge URL          the edge (http://127.0.0.1:8787)
         --api-key-file FILE the tenant's API key, kept in this process (target/demo/api-key)

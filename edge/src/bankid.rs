@@ -76,11 +76,23 @@ impl BankId {
             .await
     }
 
+    /// Cancels an order, sending it once more if no answer came. A pooled connection that BankID has
+    /// closed (as after a 503) is found dead only when used, and a cancel that never arrived leaves the
+    /// person able to finish in the app an order every screen here shows as ended. Sending it twice is
+    /// harmless: BankID ends an order once.
     pub async fn cancel(&self, order_ref: &str) -> Result<(), ApiError> {
-        let _: serde_json::Value = self
-            .call(Endpoint::Cancel, &order_ref_body(order_ref))
-            .await?;
-        Ok(())
+        let body = order_ref_body(order_ref);
+        let sent = self
+            .call::<_, serde_json::Value>(Endpoint::Cancel, &body)
+            .await;
+        match sent {
+            Err(ApiError::BankIdUnreachable(_)) => {
+                self.call::<_, serde_json::Value>(Endpoint::Cancel, &body)
+                    .await?;
+                Ok(())
+            }
+            other => other.map(|_| ()),
+        }
     }
 
     async fn call<B: Serialize, R: DeserializeOwned>(

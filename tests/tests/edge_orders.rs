@@ -248,6 +248,27 @@ async fn cancel_ends_the_order_for_every_viewer_and_at_bankid() {
     finish(&sim, &edge).await;
 }
 
+/// A cancel whose connection BankID drops is sent again, so the order ends at BankID too and the person
+/// cannot finish in the app what every screen shows as cancelled.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_cancel_whose_connection_drops_is_sent_again_and_reaches_bankid() {
+    let (sim, edge) = stack().await;
+    let order_id = edge.start_order_id(json!({"kind": "auth"})).await;
+    let order_ref = only_order_ref(&sim).await;
+    sim.add_fault(json!({"endpoint": "cancel", "kind": "drop", "count": 1}))
+        .await;
+
+    let answer = edge.cancel(&order_id).await;
+    assert_eq!(answer.status, StatusCode::OK, "{answer:?}");
+    assert_state(&answer.body, "failed", Some("cancelled"), Some("RFA3"));
+    let order = sim.order(&order_ref).await;
+    assert_eq!(order["status"], "failed", "BankID must know: {order}");
+    assert_eq!(order["hintCode"], "cancelled", "{order}");
+    let (_, faults) = sim.admin_get("/admin/faults").await;
+    assert_eq!(faults, json!([]), "the dropped cancel was the first of two");
+    finish(&sim, &edge).await;
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_second_phone_order_for_the_same_person_is_refused_with_rfa4() {
     let (sim, edge) = stack().await;

@@ -557,6 +557,42 @@ async fn a_page_the_tenant_does_not_allow_can_neither_frame_the_widget_nor_hear_
     Ok(())
 }
 
+/// Presses "Mobile BankID" in the page's `<legit-bankid>` (the widget lives in its shadow root), then has
+/// the simulator's phone scan the code on screen and approve.
+async fn scan_and_approve_in_element(browser: &Browser, sim: &Sim) -> TestResult {
+    let mut clicked = false;
+    for _ in 0..100 {
+        let done = browser
+            .client()
+            .execute(
+                "const r = document.querySelector('legit-bankid')?.shadowRoot; if (!r) return false; \
+                 const b = [...r.querySelectorAll('button')].find(b => b.textContent.trim() === 'Mobile BankID'); \
+                 if (!b) return false; b.click(); return true;",
+                vec![],
+            )
+            .await?;
+        if done == Value::Bool(true) {
+            clicked = true;
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+    assert!(clicked, "the element rendered its choice screen");
+    let mut order_ref = None;
+    for _ in 0..100 {
+        if let Some(o) = sim.orders().await.first() {
+            order_ref = o["orderRef"].as_str().map(str::to_owned);
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+    let order_ref = order_ref.expect("the element started an order through the edge (CORS)");
+    let (status, order) = sim.act(&order_ref, "scan-current", None).await;
+    assert!(status.is_success(), "scan: {order}");
+    sim.act_ok(&order_ref, "approve", None).await;
+    Ok(())
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_custom_element_works_on_an_allowed_site_and_raises_dom_events() -> TestResult {
     use legit_tests::edge::{default_tenants, new_api_key};
@@ -582,40 +618,7 @@ for (const name of ['legit:started', 'legit:complete', 'legit:failed', 'legit:ca
     );
     let browser = Browser::start().await?;
     browser.goto(&format!("{origin}/")).await?;
-    // The widget lives in the element's shadow root.
-    let shadow = "return document.querySelector('legit-bankid').shadowRoot";
-    let mut clicked = false;
-    for _ in 0..100 {
-        let done = browser
-            .client()
-            .execute(
-                &format!(
-                    "const r = (function() {{ {shadow} }})(); if (!r) return false; \
-                     const b = [...r.querySelectorAll('button')].find(b => b.textContent.trim() === 'Mobile BankID'); \
-                     if (!b) return false; b.click(); return true;"
-                ),
-                vec![],
-            )
-            .await?;
-        if done == Value::Bool(true) {
-            clicked = true;
-            break;
-        }
-        tokio::time::sleep(Duration::from_millis(200)).await;
-    }
-    assert!(clicked, "the element rendered its choice screen");
-    let mut order_ref = None;
-    for _ in 0..100 {
-        if let Some(o) = sim.orders().await.first() {
-            order_ref = o["orderRef"].as_str().map(str::to_owned);
-            break;
-        }
-        tokio::time::sleep(Duration::from_millis(200)).await;
-    }
-    let order_ref = order_ref.expect("the element started an order through the edge (CORS)");
-    let (status, order) = sim.act(&order_ref, "scan-current", None).await;
-    assert!(status.is_success(), "scan: {order}");
-    sim.act_ok(&order_ref, "approve", None).await;
+    scan_and_approve_in_element(&browser, &sim).await?;
     let mut seen = Value::Null;
     for _ in 0..100 {
         seen = browser
@@ -634,6 +637,65 @@ for (const name of ['legit:started', 'legit:complete', 'legit:failed', 'legit:ca
         .unwrap_or_default();
     assert_eq!(token.split('.').count(), 3, "a JWT: {seen}");
     browser.screenshot("widget-element-on-site.png").await?;
+    browser.close().await?;
+    Ok(())
+}
+
+/// The demo's host pages (`legit-demo ivr`, `cargo xtask demo`), as a new user opens them: the softphone's
+/// incoming call opens the agent widget with the calling number prefilled and normalised; the CRM shows it
+/// in its pane; the bank's log-in page identifies a customer with the element and greets them by their
+/// given name, Unicode intact from BankID through the result token.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_demo_pages_embed_the_widget_for_agents_and_customers() -> TestResult {
+    use legit_core::provider::Secret;
+    use legit_demo::ivr_console;
+    use legit_tests::edge::{default_tenants, new_api_key};
+
+    let sim = Sim::start().await;
+    let (listener, origin) = host_page_port();
+    let api_key = new_api_key();
+    let tenants = default_tenants(&api_key, &[&origin]);
+    let edge = Edge::start_with(&sim, api_key, tenants, None).await;
+    let _console =
+        ivr_console::start_on(listener, &edge.base_url, Secret::new(edge.api_key.as_str()))?;
+    let browser = Browser::start().await?;
+    browser.set_window_size(1100, 800).await?;
+
+    browser
+        .goto(&format!("{origin}/softphone?mobnr=070-123%2045%2067"))
+        .await?;
+    browser
+        .wait_for_text("#caller", "070-123 45 67", WAIT)
+        .await?;
+    browser.screenshot("demo-softphone.png").await?;
+    browser.client().clone().enter_frame(0).await?;
+    browser
+        .wait_for_text("#legit-to-note", "Sent as +46701234567", WAIT)
+        .await?;
+    browser.client().clone().enter_parent_frame().await?;
+
+    browser.goto(&format!("{origin}/crm")).await?;
+    browser.client().clone().enter_frame(0).await?;
+    browser.wait_for("#legit-pnr", WAIT).await?;
+    browser.client().clone().enter_parent_frame().await?;
+    browser.screenshot("demo-crm.png").await?;
+
+    browser.goto(&format!("{origin}/self-service")).await?;
+    scan_and_approve_in_element(&browser, &sim).await?;
+    let welcome = browser.wait_for_text("#welcome", "Welcome, ", WAIT).await?;
+    let given = DEFAULT_NAME
+        .rsplit_once(' ')
+        .map_or(DEFAULT_NAME, |(g, _)| g);
+    assert_eq!(welcome, format!("Welcome, {given}."));
+    browser.screenshot("demo-self-service.png").await?;
+    for page in ["softphone", "crm", "self-service"] {
+        browser.goto(&format!("{origin}/{page}")).await?;
+        let html = browser.client().source().await?;
+        assert!(
+            !html.contains(edge.api_key.as_str()),
+            "the {page} page carries the API key"
+        );
+    }
     browser.close().await?;
     Ok(())
 }

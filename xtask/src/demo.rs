@@ -30,7 +30,8 @@ const PROVIDERS_ADDR: &str = "127.0.0.1:8445";
 const SMS_USER: &str = "legit";
 const SMS_PASSWORD: &str = "legit-demo-sms";
 const EMAIL_KEY: &str = "legit-demo-email";
-/// The IVR console (`legit-demo ivr`): plays the caller against the edge's IVR API with the demo API key.
+/// The IVR console (`legit-demo ivr`): plays the caller against the edge's IVR API with the demo API key,
+/// and serves the pages that embed the widget (a CRM, a softphone, a self-service log-in).
 const IVR_ADDR: &str = "127.0.0.1:8446";
 const CERTS_DIR: &str = "target/demo/certs";
 /// The edge's Durable Object storage, kept across demo runs.
@@ -61,8 +62,10 @@ pub fn run() -> Result {
     }
 
     util::run(Command::new(&bin).args(["certs", "--out", CERTS_DIR]))?;
-    // The edge's own pages (/embed) are same-origin; sites that embed the widget are listed here.
-    let (tenants_file, api_key) = tenants::prepare(&[format!("http://{edge_addr}")])?;
+    // The edge's own pages (/embed) are same-origin; sites that embed the widget are listed here: the
+    // console's process also serves the demo CRM, softphone and self-service pages.
+    let (tenants_file, api_key) =
+        tenants::prepare(&[format!("http://{edge_addr}"), format!("http://{ivr_addr}")])?;
 
     let mut children = Children::default();
     let simulator = spawn(
@@ -151,6 +154,9 @@ pub fn run() -> Result {
             format!("phone page, admin API  http://{admin_addr}/"),
             format!("SMS / e-mail inbox     http://{providers_addr}/inbox"),
             format!("IVR console (caller)   http://{ivr_addr}/"),
+            format!("CRM with the widget    http://{ivr_addr}/crm"),
+            format!("softphone, a call      http://{ivr_addr}/softphone?mobnr=0701234567"),
+            format!("self-service log-in    http://{ivr_addr}/self-service"),
             format!("edge API               {edge_url}"),
             format!("customer widget        {edge_url}/embed?tenant={tenant}&mode=customer"),
             "agent widget           the URL below the box (it carries a session)".to_owned(),
