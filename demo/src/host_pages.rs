@@ -60,17 +60,22 @@ async fn mint(console: &Console) -> Result<(String, String), Response> {
     }
 }
 
+/// The agent widget's `/embed` address for `session`.
+fn agent_widget(console: &Console, tenant: &str, session: &str) -> String {
+    format!(
+        "{}/embed?tenant={}&mode=agent&lang=en&session={}",
+        console.edge_url(),
+        query_value(tenant),
+        query_value(session)
+    )
+}
+
 async fn crm(State(console): State<Arc<Console>>) -> Response {
     let (session, tenant) = match mint(&console).await {
         Ok(minted) => minted,
         Err(page) => return page,
     };
-    let widget = format!(
-        "{}/embed?tenant={}&mode=agent&lang=en&session={}",
-        console.edge_url(),
-        query_value(&tenant),
-        query_value(&session)
-    );
+    let widget = agent_widget(&console, &tenant, &session);
     page(
         StatusCode::OK,
         "Demo CRM",
@@ -108,10 +113,8 @@ async fn softphone(State(console): State<Arc<Console>>, Query(call): Query<Call>
     // As a softphone's webview URL template would: `...&mobnr=$CALLINGNUMBER`, the number as the switch
     // gives it; the widget normalises it.
     let widget = format!(
-        "{}/embed?tenant={}&mode=agent&lang=en&session={}&mobnr={}",
-        console.edge_url(),
-        query_value(&tenant),
-        query_value(&session),
+        "{}&mobnr={}",
+        agent_widget(&console, &tenant, &session),
         query_value(&caller)
     );
     page(

@@ -82,16 +82,10 @@ impl BankId {
     /// harmless: BankID ends an order once.
     pub async fn cancel(&self, order_ref: &str) -> Result<(), ApiError> {
         let body = order_ref_body(order_ref);
-        let sent = self
-            .call::<_, serde_json::Value>(Endpoint::Cancel, &body)
-            .await;
-        match sent {
-            Err(ApiError::BankIdUnreachable(_)) => {
-                self.call::<_, serde_json::Value>(Endpoint::Cancel, &body)
-                    .await?;
-                Ok(())
-            }
-            other => other.map(|_| ()),
+        let send = || self.call::<_, serde_json::Value>(Endpoint::Cancel, &body);
+        match send().await {
+            Err(ApiError::BankIdUnreachable(_)) => send().await.map(drop),
+            other => other.map(drop),
         }
     }
 

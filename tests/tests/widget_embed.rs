@@ -506,12 +506,7 @@ async fn complete_in_frame(
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn results_reach_the_allowed_parent_page_by_post_message() -> TestResult {
-    use legit_tests::edge::{default_tenants, new_api_key};
-    let sim = Sim::start().await;
-    let (listener, origin) = host_page_port();
-    let api_key = new_api_key();
-    let tenants = default_tenants(&api_key, &[&origin]);
-    let edge = Edge::start_with(&sim, api_key, tenants, None).await;
+    let (sim, edge, listener, origin) = stack_allowing_a_host().await;
     serve_page(listener, crm_page(&edge));
 
     let browser = Browser::start().await?;
@@ -557,6 +552,17 @@ async fn a_page_the_tenant_does_not_allow_can_neither_frame_the_widget_nor_hear_
     Ok(())
 }
 
+/// The stack with a host page's port bound first and its origin in the tenant's `allowedOrigins`.
+async fn stack_allowing_a_host() -> (Sim, Edge, std::net::TcpListener, String) {
+    use legit_tests::edge::{default_tenants, new_api_key};
+    let sim = Sim::start().await;
+    let (listener, origin) = host_page_port();
+    let api_key = new_api_key();
+    let tenants = default_tenants(&api_key, &[&origin]);
+    let edge = Edge::start_with(&sim, api_key, tenants, None).await;
+    (sim, edge, listener, origin)
+}
+
 /// Presses "Mobile BankID" in the page's `<legit-bankid>` (the widget lives in its shadow root), then has
 /// the simulator's phone scan the code on screen and approve.
 async fn scan_and_approve_in_element(browser: &Browser, sim: &Sim) -> TestResult {
@@ -595,12 +601,7 @@ async fn scan_and_approve_in_element(browser: &Browser, sim: &Sim) -> TestResult
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_custom_element_works_on_an_allowed_site_and_raises_dom_events() -> TestResult {
-    use legit_tests::edge::{default_tenants, new_api_key};
-    let sim = Sim::start().await;
-    let (listener, origin) = host_page_port();
-    let api_key = new_api_key();
-    let tenants = default_tenants(&api_key, &[&origin]);
-    let edge = Edge::start_with(&sim, api_key, tenants, None).await;
+    let (sim, edge, listener, origin) = stack_allowing_a_host().await;
     serve_page(
         listener,
         format!(
@@ -649,13 +650,8 @@ for (const name of ['legit:started', 'legit:complete', 'legit:failed', 'legit:ca
 async fn the_demo_pages_embed_the_widget_for_agents_and_customers() -> TestResult {
     use legit_core::provider::Secret;
     use legit_demo::ivr_console;
-    use legit_tests::edge::{default_tenants, new_api_key};
 
-    let sim = Sim::start().await;
-    let (listener, origin) = host_page_port();
-    let api_key = new_api_key();
-    let tenants = default_tenants(&api_key, &[&origin]);
-    let edge = Edge::start_with(&sim, api_key, tenants, None).await;
+    let (sim, edge, listener, origin) = stack_allowing_a_host().await;
     let _console =
         ivr_console::start_on(listener, &edge.base_url, Secret::new(edge.api_key.as_str()))?;
     let browser = Browser::start().await?;

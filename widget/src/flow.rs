@@ -356,13 +356,13 @@ impl Machine {
         }
     }
 
-    /// The pending phase for `hint`, with the message for this widget's flow: the edge picks its message
-    /// for the QR flow, as it cannot know whether the app was opened on this device.
     /// Where BankID puts a new order: nobody has opened it in the app yet.
     fn awaiting_app(&self) -> Phase {
         self.pending(Some("outstandingTransaction".into()), None)
     }
 
+    /// The pending phase for `hint`, with the message for this widget's flow: the edge picks its message
+    /// for the QR flow, as it cannot know whether the app was opened on this device.
     fn pending(&self, hint: Option<String>, qr: Option<String>) -> Phase {
         Phase::Pending {
             rfa: self.pending_rfa(hint.as_deref()),
