@@ -12,7 +12,7 @@ use hmac::{Hmac, Mac as _};
 use serde::{Deserialize, Serialize};
 use sha2::Sha256;
 
-use crate::api::{FailReason, OrderEvent, OrderStatus};
+use crate::api::{FailReason, OrderEvent, OrderKind, OrderStatus};
 use crate::bankid::HintCode;
 use crate::date::Date;
 use crate::links_api::rfc3339_utc;
@@ -148,6 +148,29 @@ impl AuditEntry {
             channel,
             outcome,
             code,
+            order,
+        })
+    }
+
+    /// The row for a start BankID refused or could not be reached for (`code`: the edge's error code, e.g.
+    /// `already_in_progress`, `bankid_unavailable`): a check was tried, and the log says so even though no
+    /// order came of it. `order` is the hash of an id nobody was given, so the row stays distinct and joins
+    /// to nothing. `None` for a code outside the known set (nothing free-form is logged).
+    pub fn refused_start(
+        kind: OrderKind,
+        tenant: &str,
+        channel: Channel,
+        code: &str,
+        order: String,
+        at_ms: u64,
+    ) -> Option<AuditEntry> {
+        is_edge_code(code).then(|| AuditEntry {
+            at_ms,
+            tenant: tenant.to_owned(),
+            kind: kind.as_str().to_owned(),
+            channel: Some(channel),
+            outcome: Outcome::Failed,
+            code: Some(code.to_owned()),
             order,
         })
     }
@@ -418,6 +441,55 @@ mod tests {
         for secret in ["198112289874", "Åsa", "Ørnulf", &e.order_id] {
             assert!(!text.contains(secret), "{secret} leaked into {text}");
         }
+    }
+
+    #[test]
+    fn a_refused_start_is_logged_as_failed_with_a_known_code_only() {
+        let entry = AuditEntry::refused_start(
+            OrderKind::PhoneAuth,
+            "acme",
+            Channel::Agent,
+            crate::ivr::ALREADY_IN_PROGRESS,
+            "h".into(),
+            5,
+        )
+        .unwrap();
+        assert_eq!(
+            (
+                entry.kind.as_str(),
+                entry.outcome,
+                entry.code.as_deref(),
+                entry.channel
+            ),
+            (
+                "phoneAuth",
+                Outcome::Failed,
+                Some("already_in_progress"),
+                Some(Channel::Agent)
+            )
+        );
+        assert!(
+            AuditEntry::refused_start(
+                OrderKind::Auth,
+                "acme",
+                Channel::Page,
+                "bankid_unavailable",
+                "h".into(),
+                5
+            )
+            .is_some()
+        );
+        assert_eq!(
+            AuditEntry::refused_start(
+                OrderKind::Auth,
+                "acme",
+                Channel::Page,
+                "198112289874",
+                "h".into(),
+                5
+            ),
+            None
+        );
     }
 
     #[test]

@@ -246,7 +246,10 @@ pub enum IvrFailure {
     AlreadyInProgress,
     /// The order was cancelled by us or the agent.
     Cancelled,
-    /// Anything else: a blocked BankID, an edge or BankID fault, an unknown code.
+    /// The caller's BankID is blocked or too old (`certificateErr`): trying again cannot help, another
+    /// BankID can (BANKID.md §8, RFA16).
+    Blocked,
+    /// Anything else: an edge or BankID fault, an unknown code.
     Other,
 }
 
@@ -266,6 +269,7 @@ impl IvrFailure {
                 HintCode::ExpiredTransaction => IvrFailure::TimedOut,
                 HintCode::StartFailed => IvrFailure::StartFailed,
                 HintCode::Cancelled => IvrFailure::AlreadyInProgress,
+                HintCode::CertificateErr => IvrFailure::Blocked,
                 _ => IvrFailure::Other,
             };
         }
@@ -284,6 +288,7 @@ impl IvrFailure {
             IvrFailure::StartFailed => "start_failed",
             IvrFailure::AlreadyInProgress => "already_in_progress",
             IvrFailure::Cancelled => "cancelled",
+            IvrFailure::Blocked => "blocked",
             IvrFailure::Other => "failed",
         }
     }
@@ -324,6 +329,14 @@ impl IvrFailure {
             }
             (IvrFailure::Cancelled, Lang::Sv) => "Identifieringen avbröts.",
             (IvrFailure::Cancelled, Lang::En) => "Identification was cancelled.",
+            (IvrFailure::Blocked, Lang::Sv) => {
+                "Identifieringen misslyckades eftersom ditt BankID är spärrat eller för gammalt. Använd ett \
+                 annat BankID eller skaffa ett nytt hos din bank."
+            }
+            (IvrFailure::Blocked, Lang::En) => {
+                "Identification failed because your BankID is blocked or too old. Please use another \
+                 BankID or get a new one from your bank."
+            }
             (IvrFailure::Other, Lang::Sv) => "Identifieringen misslyckades. Försök igen.",
             (IvrFailure::Other, Lang::En) => "Identification failed. Please try again.",
         }
@@ -632,7 +645,7 @@ mod tests {
         assert_eq!(f(Some("expiredTransaction"), None), IvrFailure::TimedOut);
         assert_eq!(f(Some("startFailed"), None), IvrFailure::StartFailed);
         assert_eq!(f(Some("cancelled"), None), IvrFailure::AlreadyInProgress);
-        assert_eq!(f(Some("certificateErr"), None), IvrFailure::Other);
+        assert_eq!(f(Some("certificateErr"), None), IvrFailure::Blocked);
         assert_eq!(f(Some("somethingNew"), None), IvrFailure::Other);
         assert_eq!(
             f(None, Some("alreadyInProgress")),
@@ -701,6 +714,7 @@ mod tests {
             IvrFailure::StartFailed,
             IvrFailure::AlreadyInProgress,
             IvrFailure::Cancelled,
+            IvrFailure::Blocked,
             IvrFailure::Other,
         ];
         let mut outcomes = vec![IvrOutcome::Pending, IvrOutcome::Complete];

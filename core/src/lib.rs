@@ -7,6 +7,7 @@
 pub mod api;
 pub mod audit;
 pub mod bankid;
+pub mod certificate;
 pub mod date;
 pub mod email;
 pub mod ivr;

@@ -26,8 +26,8 @@
 // The Worker's settings that do not depend on the machine (compatibility date and flags, plain [vars], Durable
 // Object bindings and which of them use SQLite, `[[ratelimits]]`) are read from ../wrangler.toml, so production and local runs
 // agree. Only BANKID (a `network` service binding carrying the client certificate, standing in for the
-// production `[[mtls_certificates]]` binding), BANKID_BASE, TENANTS, ASSETS and RESULT_SIGNING_KEY (a secret
-// in production, a plain binding here) are local. The key's text is never printed.
+// production `[[mtls_certificates]]` binding), BANKID_BASE, TENANTS, ASSETS, RESULT_SIGNING_KEY and
+// BANKID_CLIENT_CERT (secrets in production, plain bindings here) are local. The key's text is never printed.
 
 import fs from "node:fs";
 import path from "node:path";
@@ -125,6 +125,8 @@ const mf = new Miniflare({
     END_USER_IP_FALLBACK: wrangler.vars.END_USER_IP_FALLBACK ?? "127.0.0.1",
     TENANTS: tenants,
     RESULT_SIGNING_KEY: pem("result-signing.key"),
+    // The public half of the client certificate below, as production passes it: `/healthz` tells its expiry.
+    BANKID_CLIENT_CERT: pem("rp.pem"),
     ...extraVars,
   },
   serviceBindings: {

@@ -1,5 +1,5 @@
 //! The audit log in D1 (binding `AUDIT`, schema in `edge/migrations/`): one row per ended order, written by
-//! the order's object, read page by page by a tenant's backend at `GET /admin/audit`. What a row may hold
+//! the order's object, and one per start BankID refused (`handlers::orders::audit_refused_start`), read page by page by a tenant's backend at `GET /admin/audit`. What a row may hold
 //! is decided in `legit_core::audit`; this file only stores and reads it.
 
 use legit_core::audit::{AuditEntry, AuditPage, AuditQuery, Channel, Outcome};

@@ -38,6 +38,11 @@ pub const CALL: &str = "CALL";
 pub const LINK: &str = "LINK";
 /// Durable Object namespace of [`crate::objects::link_token::LinkTokenObject`], named by token hash.
 pub const LINK_TOKEN: &str = "LINK_TOKEN";
+/// Var or secret, optional: the RP certificate's public PEM (the `--cert` file given to `wrangler
+/// mtls-certificate upload`). The binding never shows the certificate, and `/healthz` reports its days to
+/// expiry from this. Not a secret; a secret is only the easy way to pass a file (`wrangler secret put
+/// BANKID_CLIENT_CERT < rp.pem`).
+pub const BANKID_CLIENT_CERT: &str = "BANKID_CLIENT_CERT";
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Config {
@@ -49,6 +54,30 @@ pub struct Config {
     pub public_url: Option<String>,
     /// The SMS and e-mail providers that send links ([`crate::providers`]).
     pub providers: crate::providers::Providers,
+    pub rp_certificate: RpCertificate,
+}
+
+/// What [`BANKID_CLIENT_CERT`] says of the RP certificate. Unreadable is reported by `/healthz`, not refused:
+/// orders do not depend on it, and a monitoring setting must not take the service down.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub enum RpCertificate {
+    #[default]
+    Unset,
+    Unreadable(String),
+    /// Valid until this unix time (seconds).
+    NotAfter(i64),
+}
+
+impl RpCertificate {
+    pub fn from_pem(pem: Option<String>) -> RpCertificate {
+        match pem.filter(|p| !p.trim().is_empty()) {
+            None => RpCertificate::Unset,
+            Some(pem) => match legit_core::certificate::not_after(&pem) {
+                Ok(secs) => RpCertificate::NotAfter(secs),
+                Err(e) => RpCertificate::Unreadable(format!("{BANKID_CLIENT_CERT}: {e}")),
+            },
+        }
+    }
 }
 
 thread_local! {
@@ -82,12 +111,14 @@ impl Config {
             .with_tenants(tenants)?
             .with_public_url(var(PUBLIC_URL))?;
         // Keys are secrets in production, plain bindings locally.
-        config.providers = crate::providers::Providers::from_settings(|name| {
+        let secret_or_var = |name: &str| {
             env.secret(name)
                 .map(|v| v.to_string())
                 .ok()
                 .or_else(|| var(name))
-        });
+        };
+        config.providers = crate::providers::Providers::from_settings(secret_or_var);
+        config.rp_certificate = RpCertificate::from_pem(secret_or_var(BANKID_CLIENT_CERT));
         Ok(config)
     }
 
@@ -180,6 +211,7 @@ impl Config {
             tenants: Tenants::default(),
             public_url: None,
             providers: crate::providers::Providers::default(),
+            rp_certificate: RpCertificate::Unset,
         })
     }
 }
@@ -187,6 +219,30 @@ impl Config {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_rp_certificate_is_read_for_its_expiry_and_a_bad_one_is_reported_not_fatal() {
+        assert_eq!(RpCertificate::from_pem(None), RpCertificate::Unset);
+        assert_eq!(
+            RpCertificate::from_pem(Some(" \n".into())),
+            RpCertificate::Unset
+        );
+        let pem = include_str!("../../core/testdata/utc-time.pem");
+        let RpCertificate::NotAfter(secs) = RpCertificate::from_pem(Some(pem.into())) else {
+            panic!("a certificate's expiry is read");
+        };
+        assert_eq!(
+            legit_core::links_api::rfc3339_utc(u64::try_from(secs).unwrap() * 1000),
+            "2028-12-07T12:34:56Z"
+        );
+        let RpCertificate::Unreadable(why) = RpCertificate::from_pem(Some("rp.key".into())) else {
+            panic!("a file name is not a certificate");
+        };
+        assert!(
+            why.starts_with("BANKID_CLIENT_CERT: not a PEM certificate"),
+            "{why}"
+        );
+    }
 
     #[test]
     fn base_url_loses_a_trailing_slash() {

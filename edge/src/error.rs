@@ -187,6 +187,12 @@ impl ApiError {
         })
     }
 
+    /// Whether BankID answered with a refusal or could not be reached: a check was tried at BankID (for the
+    /// audit log), as opposed to one refused here before it went out.
+    pub fn is_from_bankid(&self) -> bool {
+        self.bankid_outcome().is_some()
+    }
+
     /// How a failed collect is handled: retried at the next slot, or the order ends (never used for starts).
     pub fn collect_failure(&self) -> CollectFailure {
         match self {

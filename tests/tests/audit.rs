@@ -171,6 +171,81 @@ async fn each_ended_order_leaves_one_row_that_names_nobody() {
     edge.assert_no_secrets(&sim).await;
 }
 
+/// A check BankID turned away is still a check: a backend's second phone order for the same person
+/// (`alreadyInProgress`), and a page's and an IVR call's start during BankID's maintenance, each leave a
+/// failed row with the code, though no order came of them. A start refused before BankID (a mistyped number) leaves none.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn starts_bankid_refuses_are_logged_and_starts_refused_here_are_not() {
+    let (sim, edge, _) = stack().await;
+    let phone = json!({"kind": "phoneAuth", "personalNumber": DEFAULT_PNR, "callInitiator": "RP"});
+    let first = edge.post_as_agent("/api/v1/orders", &phone).await;
+    assert_eq!(first.status, StatusCode::CREATED, "{first:?}");
+    let second = edge.post_as_agent("/api/v1/orders", &phone).await;
+    assert_eq!(second.status, StatusCode::CONFLICT, "{second:?}");
+    sim.add_fault(json!({"endpoint": "auth", "kind": "maintenance"}))
+        .await;
+    let down = edge.post("/api/v1/orders", &json!({"kind": "auth"})).await;
+    assert_eq!(down.status, StatusCode::SERVICE_UNAVAILABLE, "{down:?}");
+    sim.add_fault(json!({"endpoint": "phone/auth", "kind": "maintenance"}))
+        .await;
+    let ivr = edge
+        .send(
+            edge.request(Method::POST, "/api/v1/ivr/orders")
+                .bearer_auth(&edge.api_key)
+                .json(&json!({"personalNumber": DEFAULT_PNR, "callId": "c-1"})),
+            "POST /api/v1/ivr/orders",
+        )
+        .await;
+    assert_eq!(ivr.status, StatusCode::SERVICE_UNAVAILABLE, "{ivr:?}");
+    let mistyped = edge
+        .post_as_agent(
+            "/api/v1/orders",
+            &json!({"kind": "phoneAuth", "personalNumber": "198112289875", "callInitiator": "RP"}),
+        )
+        .await;
+    assert_eq!(mistyped.status, StatusCode::BAD_REQUEST, "{mistyped:?}");
+
+    // BankID ended the first order when the second was tried: its row comes from its object.
+    let entries = rows(&edge, 4).await;
+    let mut seen: Vec<(&str, &str, &str, Option<&str>)> = entries
+        .iter()
+        .map(|e| {
+            (
+                e["kind"].as_str().unwrap(),
+                e["channel"].as_str().unwrap(),
+                e["outcome"].as_str().unwrap(),
+                e["code"].as_str(),
+            )
+        })
+        .collect();
+    seen.sort_unstable();
+    assert_eq!(
+        seen,
+        [
+            ("auth", "page", "failed", Some("bankid_unavailable")),
+            ("phoneAuth", "backend", "cancelled", Some("cancelled")),
+            (
+                "phoneAuth",
+                "backend",
+                "failed",
+                Some("already_in_progress")
+            ),
+            ("phoneAuth", "ivr", "failed", Some("bankid_unavailable")),
+        ]
+    );
+    let text = serde_json::to_string(&entries).unwrap();
+    assert!(!text.contains(DEFAULT_PNR), "{text}");
+    // Each row stands for itself: no two share an order hash.
+    let mut hashes: Vec<&str> = entries
+        .iter()
+        .map(|e| e["order"].as_str().unwrap())
+        .collect();
+    hashes.sort_unstable();
+    hashes.dedup();
+    assert_eq!(hashes.len(), 4, "{entries:#?}");
+    edge.assert_no_secrets(&sim).await;
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_log_is_read_in_pages_as_json_or_csv_by_the_tenants_backend_only() {
     let (sim, edge, _) = stack().await;

@@ -633,7 +633,7 @@ async fn an_order_survives_a_runtime_restart() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn healthz_says_where_bankid_is() {
+async fn healthz_says_where_bankid_is_and_when_the_rp_certificate_expires() {
     let (sim, edge) = stack().await;
     let answer = edge.get("/healthz").await;
     assert_eq!(answer.status, StatusCode::OK, "{answer:?}");
@@ -661,6 +661,35 @@ async fn healthz_says_where_bankid_is() {
             .as_str()
             .is_some_and(|v| !v.is_empty()),
         "{answer:?}"
+    );
+    // The demo's client certificate, read here by an X.509 library, not by the edge's own reader.
+    let pem = x509_parser::pem::parse_x509_pem(sim.certs.rp.cert.as_bytes())
+        .expect("the RP certificate is PEM")
+        .1;
+    let not_after = pem
+        .parse_x509()
+        .expect("the RP certificate is X.509")
+        .validity()
+        .not_after
+        .timestamp();
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .expect("after 1970")
+        .as_secs();
+    let days = (not_after - i64::try_from(now).expect("a sane clock")) / 86_400;
+    let certificate = &answer.body["rpCertificate"];
+    assert_eq!(certificate["state"], "ok", "{answer:?}");
+    assert_eq!(
+        certificate["notAfter"],
+        legit_core::links_api::rfc3339_utc(u64::try_from(not_after).expect("after 1970") * 1_000),
+        "{answer:?}"
+    );
+    // A day may turn between the two readings of the clock.
+    assert!(
+        certificate["daysLeft"]
+            .as_i64()
+            .is_some_and(|d| d == days || d == days - 1),
+        "{days} days: {answer:?}"
     );
     finish(&sim, &edge).await;
 }

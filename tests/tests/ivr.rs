@@ -212,6 +212,37 @@ async fn the_caller_cancelling_in_the_app_fails_with_a_sentence_saying_so() {
     edge.assert_no_secrets(&sim).await;
 }
 
+/// A blocked BankID (`certificateErr`): the caller hears that another BankID is needed, not "try again",
+/// which could never work.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_blocked_bankid_tells_the_caller_to_use_another_not_to_try_again() {
+    let (sim, edge) = stack().await;
+    let started = start(&edge, TYPED_PNR, "call-blocked").await;
+    assert_eq!(started.status, StatusCode::CREATED, "{started:?}");
+    let id = order_id(&started);
+    let order_ref = only_order_ref(&sim).await;
+    sim.act_ok(
+        &order_ref,
+        "fail",
+        Some(json!({"hintCode": "certificateErr"})),
+    )
+    .await;
+    let done = poll_until_final(&edge, &id, Duration::from_secs(20)).await;
+    assert_answer(&done, "failed", Some("blocked"));
+    assert_eq!(
+        done.body["sentence"]["en"],
+        "Identification failed because your BankID is blocked or too old. Please use another BankID or \
+         get a new one from your bank."
+    );
+    assert!(
+        done.body["sentence"]["sv"]
+            .as_str()
+            .is_some_and(|s| s.contains("spärrat") && !s.contains("Försök igen")),
+        "{done:?}"
+    );
+    edge.assert_no_secrets(&sim).await;
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn an_order_nobody_approves_times_out_and_the_ivr_hears_it() {
     let (sim, edge) = stack().await;

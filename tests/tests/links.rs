@@ -919,7 +919,9 @@ async fn in_chromium_the_agents_widget_follows_a_sent_link_live_to_the_identifie
 }
 
 /// The customer cancels in the BankID app: the agent's widget says so in its own words ("The customer
-/// cancelled in BankID"), not the customer's RFA text, and offers only to send another link.
+/// cancelled in BankID"), not the customer's RFA text, and offers only to send another link. The customer's
+/// page (Chromium, 320 px) tells them the link is spent and who can send a new one, with no "Try again" that
+/// could only be refused, and says the same after a reload.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn in_chromium_a_link_the_customer_cancels_shows_the_agent_what_happened()
 -> Result<(), Box<dyn std::error::Error>> {
@@ -928,8 +930,11 @@ async fn in_chromium_a_link_the_customer_cancels_shows_the_agent_what_happened()
     let agent = softphone_agent(&edge, &session).await?;
     let reference = send_from_widget(&agent).await?;
     let url = edge.inbox(PHONE_E164)[0].links[0].clone();
-    let started = start_link(&edge, token_of(&url), None).await;
-    assert_eq!(started.status, StatusCode::CREATED, "{started:?}");
+    let customer = Browser::start().await?;
+    customer.set_window_size(320, 800).await?;
+    customer.goto(&url).await?;
+    customer.click_text("button", "Mobile BankID", WAIT).await?;
+    customer.wait_for(".qr svg", WAIT).await?;
     agent
         .wait_for_text(LINK_STATUS, "The customer has opened the link", WAIT)
         .await?;
@@ -955,6 +960,42 @@ async fn in_chromium_a_link_the_customer_cancels_shows_the_agent_what_happened()
     assert_eq!(actions.len(), 1, "only \"Send another\"");
     agent.screenshot("links-agent-cancelled-320.png").await?;
     agent.close().await?;
+
+    const SPENT: &str =
+        "A link can only be used once. Ask the person you are talking to for a new link";
+    for visit in ["after the cancel", "after a reload"] {
+        customer
+            .wait_for_text("[role=status]", "The action was cancelled.", WAIT)
+            .await?;
+        customer
+            .wait_for_text(".customer .lead", SPENT, WAIT)
+            .await?;
+        let buttons = customer.find_all(".customer button").await?;
+        assert!(
+            buttons.is_empty(),
+            "{visit}: nothing to press that the edge would refuse"
+        );
+        if visit == "after the cancel" {
+            // Focus lands on what to do next, so a screen reader reads it and the keyboard starts there.
+            let focused = customer
+                .client()
+                .execute("return document.activeElement.textContent", vec![])
+                .await?;
+            assert!(
+                focused.as_str().is_some_and(|t| t.starts_with(SPENT)),
+                "focus: {focused}"
+            );
+            customer.screenshot("links-customer-spent-320.png").await?;
+            assert_eq!(
+                customer.axe_violations().await?,
+                json!([]),
+                "axe-core on a spent link"
+            );
+            customer.client().refresh().await?;
+        }
+    }
+    assert_eq!(sim.orders().await.len(), 1, "no second order");
+    customer.close().await?;
     Ok(())
 }
 

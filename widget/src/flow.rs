@@ -568,6 +568,29 @@ pub fn guidance(phase: &Phase, flow: Flow) -> Option<Guidance> {
     }
 }
 
+/// On a verification link's page, whether a failure used the link up, and what the customer is told instead
+/// of "Try again". A link is single use (DESIGN.md §5): once its order has ended, however it ended, the link
+/// only shows that order, and a start through it is refused (410 `link_used`); an expired or unknown link is
+/// refused from the start. Only the customer's contact can help then, with a new link. A start the edge
+/// turned away for another reason (busy, BankID unreachable) or that never reached it left the link as it
+/// was, so trying again is right.
+#[cfg(feature = "customer")]
+pub fn link_spent(phase: &Phase) -> Option<Text> {
+    let Phase::Failed(Failure { why, .. }) = phase else {
+        return None;
+    };
+    match why {
+        Why::Refused { code, .. } => match code.as_str() {
+            "link_expired" => Some(Text::LinkExpiredAskNew),
+            "link_used" | "link_unknown" => Some(Text::LinkSpentAskNew),
+            _ => None,
+        },
+        // The stream was lost, not the order: a new start through the link asks the edge, which knows.
+        Why::Unreachable => None,
+        Why::BankId { .. } | Why::Edge { .. } | Why::CancelledHere => Some(Text::LinkSpentAskNew),
+    }
+}
+
 /// The common causes of `startFailed` where the app was to start (BANKID.md §10). A computer runs the
 /// BankID Security Application, a phone the BankID app: each user is told of the one they have. Antivirus,
 /// firewalls and an old operating system stop the computer's, so a phone user is not sent looking for them.
@@ -1051,6 +1074,53 @@ mod tests {
             })
         );
         assert_eq!(customer_message(&m.phase), Some(Message::Rfa(Rfa::Rfa17B)));
+    }
+
+    #[test]
+    fn on_a_link_page_an_ended_order_or_a_refused_link_asks_for_a_new_link_not_a_retry() {
+        for (hint, cancel_here) in [
+            (Some("userCancel"), false),
+            (Some("startFailed"), false),
+            (Some("expiredTransaction"), false),
+            (None, true),
+        ] {
+            let mut m = Machine::new(OrderKind::Auth, Flow::OtherDevice);
+            started(&mut m);
+            if cancel_here {
+                m.step(Input::Cancel);
+            } else {
+                m.step(Input::State(event("failed", hint)));
+            }
+            assert_eq!(
+                link_spent(&m.phase),
+                Some(Text::LinkSpentAskNew),
+                "{hint:?}"
+            );
+        }
+        let refused = |status: u16, code: &str| {
+            let mut m = Machine::new(OrderKind::Auth, Flow::OtherDevice);
+            m.step(Input::Start);
+            m.step(Input::Refused {
+                status,
+                code: code.into(),
+                rfa: None,
+            });
+            link_spent(&m.phase)
+        };
+        assert_eq!(refused(410, "link_used"), Some(Text::LinkSpentAskNew));
+        assert_eq!(refused(404, "link_unknown"), Some(Text::LinkSpentAskNew));
+        assert_eq!(refused(410, "link_expired"), Some(Text::LinkExpiredAskNew));
+        // The link is untouched by these: trying again is the way on.
+        assert_eq!(refused(429, "rate_limited"), None);
+        assert_eq!(refused(503, "bankid_unavailable"), None);
+        let mut m = Machine::new(OrderKind::Auth, Flow::OtherDevice);
+        m.step(Input::Start);
+        m.step(Input::Unreachable);
+        assert_eq!(link_spent(&m.phase), None);
+        // Nor is a running order: nothing is spent before the end.
+        let mut m = Machine::new(OrderKind::Auth, Flow::OtherDevice);
+        started(&mut m);
+        assert_eq!(link_spent(&m.phase), None);
     }
 
     #[test]

@@ -187,6 +187,18 @@ catalogue! {
         "Du kan lukke siden nå. Den som sendte deg lenken, ser at du er identifisert.",
     ],
     #[cfg(feature = "customer")]
+    LinkSpentAskNew => [
+        "Länken kan bara användas en gång. Be den du pratar med om en ny länk om du behöver identifiera dig igen.",
+        "A link can only be used once. Ask the person you are talking to for a new link if you need to identify yourself again.",
+        "Lenken kan bare brukes én gang. Be den du snakker med om en ny lenke hvis du må identifisere deg på nytt.",
+    ],
+    #[cfg(feature = "customer")]
+    LinkExpiredAskNew => [
+        "Länken har gått ut. Be den du pratar med om en ny länk.",
+        "This link has expired. Ask the person you are talking to for a new link.",
+        "Lenken er utløpt. Be den du snakker med om en ny lenke.",
+    ],
+    #[cfg(feature = "customer")]
     Signed => ["Underskriften är klar.", "Your signature is done.", "Signeringen er fullført."],
     NeedHelp => ["Behöver du hjälp? support.bankid.com", "Need help? support.bankid.com", "Trenger du hjelp? support.bankid.com"],
     #[cfg(feature = "customer")]

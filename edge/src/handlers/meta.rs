@@ -3,7 +3,10 @@
 use serde::Serialize;
 use worker::{Env, Response};
 
-use crate::config::{self, Config};
+use legit_core::certificate::{Expiry, days_left};
+use legit_core::links_api::rfc3339_utc;
+
+use crate::config::{self, Config, RpCertificate};
 use crate::error::ApiError;
 
 #[derive(Debug, Serialize)]
@@ -22,7 +25,46 @@ struct Health<'a> {
     links: LinkProviders,
     /// Whether every rate-limit binding exists (`crate::rate_limit`).
     rate_limits: bool,
+    /// When BankID will stop accepting the RP certificate, for the operator's monitoring.
+    rp_certificate: CertificateHealth,
     version: &'static str,
+}
+
+/// `{"state": "ok" | "expiring" | "expired", "notAfter", "daysLeft"}`, or `{"state": "unset" | "unreadable"}`
+/// (with the reason) when `BANKID_CLIENT_CERT` does not tell.
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
+struct CertificateHealth {
+    state: &'static str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    not_after: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    days_left: Option<i64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    error: Option<String>,
+}
+
+impl CertificateHealth {
+    fn of(certificate: &RpCertificate, now_secs: i64) -> CertificateHealth {
+        let (state, not_after, days, error) = match certificate {
+            RpCertificate::Unset => ("unset", None, None, None),
+            RpCertificate::Unreadable(why) => ("unreadable", None, None, Some(why.clone())),
+            &RpCertificate::NotAfter(secs) => (
+                Expiry::at(secs, now_secs).as_str(),
+                Some(rfc3339_utc(
+                    u64::try_from(secs).unwrap_or(0).saturating_mul(1_000),
+                )),
+                Some(days_left(secs, now_secs)),
+                None,
+            ),
+        };
+        CertificateHealth {
+            state,
+            not_after,
+            days_left: days,
+            error,
+        }
+    }
 }
 
 #[derive(Debug, Serialize)]
@@ -44,6 +86,10 @@ pub fn health(env: &Env, config: &Config) -> Result<Response, ApiError> {
             LinkProviders { sms, email }
         },
         rate_limits: crate::rate_limit::configured(env),
+        rp_certificate: CertificateHealth::of(
+            &config.rp_certificate,
+            i64::try_from(worker::Date::now().as_millis() / 1_000).unwrap_or(i64::MAX),
+        ),
         version: env!("CARGO_PKG_VERSION"),
     })?)
 }

@@ -1,7 +1,7 @@
 //! `/api/v1/orders`: start an order, follow it, cancel it.
 
-use legit_core::api::{self, StartOrderRequest, StartOrderResponse};
-use legit_core::audit::Channel;
+use legit_core::api::{self, OrderKind, StartOrderRequest, StartOrderResponse};
+use legit_core::audit::{AuditEntry, Channel};
 use legit_core::ivr::IvrCall;
 use legit_core::session::SessionKey;
 use legit_core::tenant::Tenant;
@@ -9,6 +9,7 @@ use serde::{Deserialize, Serialize};
 use worker::{Env, Request, Response};
 
 use crate::access::{Caller, OrderAccess, Role};
+use crate::audit;
 use crate::bankid::BankId;
 use crate::config::Config;
 use crate::error::ApiError;
@@ -92,7 +93,37 @@ pub async fn launch(
         link,
         call: None,
     };
-    launch_order(env, config, key, launch).await
+    let started = launch_order(env, config, key, launch).await;
+    if let Err(e) = &started {
+        audit_refused_start(env, key, &tenant.id, asked.kind, channel, e).await;
+    }
+    started
+}
+
+/// The audit row of a start that reached BankID and was refused (`alreadyInProgress`, maintenance, no
+/// answer): the check was tried, so the log says so, though no order came of it and no object will write the
+/// row. A start refused here (a bad number, a rate limit) never reached BankID and is not a check. The IVR's
+/// `alreadyInProgress` is recorded by its call as an ended order instead, which writes its own row.
+pub async fn audit_refused_start(
+    env: &Env,
+    key: &SessionKey,
+    tenant: &str,
+    kind: OrderKind,
+    channel: Channel,
+    error: &ApiError,
+) {
+    if !error.is_from_bankid() {
+        return;
+    }
+    let Ok(unused_id) = new_order_id() else {
+        return;
+    };
+    let hash = key.audit_hash(&unused_id);
+    if let Some(entry) =
+        AuditEntry::refused_start(kind, tenant, channel, error.code(), hash, now_ms())
+    {
+        audit::record(env, &entry).await;
+    }
 }
 
 /// Where a start request came from, as the order needs it; taken from the request by the Worker, so an

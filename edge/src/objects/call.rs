@@ -246,7 +246,12 @@ impl CallObject {
                 order::refuse(&self.env, &refused).await?;
                 refused.order_id
             }
-            Err(e) => return Err(e),
+            Err(e) => {
+                let kind = start.asked.kind;
+                orders::audit_refused_start(&self.env, &key, &tenant.id, kind, Channel::Ivr, &e)
+                    .await;
+                return Err(e);
+            }
         };
         self.state
             .storage()

@@ -89,12 +89,18 @@ pub fn CustomerFlow(
         runner.start(request());
     };
 
+    // After a failure, focus goes to what to do next: "Try again", or on a spent link the sentence saying
+    // who can send a new one (nothing else there is for the keyboard).
     let retry_button = NodeRef::<html::Button>::new();
+    let spent_note = NodeRef::<html::P>::new();
     Effect::new(move |_| {
-        if screen.get() == Screen::Failed
-            && let Some(button) = retry_button.get()
-        {
+        if screen.get() != Screen::Failed {
+            return;
+        }
+        if let Some(button) = retry_button.get() {
             let _ = button.focus();
+        } else if let Some(note) = spent_note.get() {
+            let _ = note.focus();
         }
     });
 
@@ -218,24 +224,37 @@ pub fn CustomerFlow(
         }
     };
 
+    // A link's page has nothing more to do once its order ended: say so, and who now knows (or, after a
+    // failure, who can send a new link). Embedded in a site, the site takes over from the host events.
+    let on_link_page = ctx.api.with_value(|api| api.link_token.is_some());
+
     let failed_view = move || {
-        view! {
-            {runner
-                .machine
-                .with_untracked(|m| flow::guidance(&m.phase, m.flow))
-                .map(|kind| view! { <Guidance ctx=ctx kind=kind /> })}
-            <div class="actions">
-                <button type="button" class="btn primary" node_ref=retry_button on:click=move |_| runner.retry()>
-                    {ctx.tr(Text::TryAgain)}
-                </button>
-                {switch_button()}
-            </div>
+        let (guidance, spent) = runner.machine.with_untracked(|m| {
+            let spent = on_link_page.then(|| flow::link_spent(&m.phase)).flatten();
+            (flow::guidance(&m.phase, m.flow), spent)
+        });
+        match spent {
+            // The install help still applies; "try again" and "another way" do not.
+            Some(text) => view! {
+                {guidance
+                    .filter(|g| matches!(g, flow::Guidance::StartFailed { .. }))
+                    .map(|kind| view! { <Guidance ctx=ctx kind=kind /> })}
+                <p class="lead" tabindex="-1" node_ref=spent_note>{ctx.tr(text)}</p>
+            }
+            .into_any(),
+            None => view! {
+                {guidance.map(|kind| view! { <Guidance ctx=ctx kind=kind /> })}
+                <div class="actions">
+                    <button type="button" class="btn primary" node_ref=retry_button on:click=move |_| runner.retry()>
+                        {ctx.tr(Text::TryAgain)}
+                    </button>
+                    {switch_button()}
+                </div>
+            }
+            .into_any(),
         }
     };
 
-    // A link's page has nothing more to do: say so, and who now knows. Embedded in a site, the site
-    // takes over from the `legit:complete` event instead.
-    let on_link_page = ctx.api.with_value(|api| api.link_token.is_some());
     let done_view = move || {
         on_link_page.then(|| view! { <p class="hint">{ctx.tr(Text::LinkDoneNextStep)}</p> })
     };
