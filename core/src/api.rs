@@ -103,6 +103,24 @@ pub struct StartOrderRequest {
     /// The edge takes it from an API-key caller only; everyone else's is the connection's.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub end_user_ip: Option<String>,
+    /// auth/sign: where the BankID app sends the person back to when an order started on their device ends
+    /// (BANKID.md §7: in v6 the order's `returnUrl`, which wins over the launch URL's `redirect`). iOS Safari
+    /// needs it, as the app cannot know which browser to return to. From a page, only an address on that
+    /// page's own site ([`return_url_allowed`]).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub return_url: Option<String>,
+}
+
+/// Whether `url` may be the `returnUrl` of an order a page at `origin` (its `Origin` header) starts: the app
+/// sends the person back to the site that started the order, never elsewhere, so no page can use the edge
+/// to send people to another site. A server with the tenant's API key (no `Origin`) may name any address.
+pub fn return_url_allowed(url: &str, origin: Option<&str>) -> bool {
+    match origin {
+        None => true,
+        Some(origin) => url
+            .strip_prefix(origin)
+            .is_some_and(|rest| rest.is_empty() || rest.starts_with(['/', '?', '#'])),
+    }
 }
 
 /// Answer to `POST /api/v1/orders` (201).
@@ -402,6 +420,11 @@ pub enum StartError {
         "\"endUserIp\" must be the end user's IPv4 or IPv6 address, and is for auth and sign only."
     )]
     InvalidEndUserIp,
+    #[error(
+        "\"returnUrl\" must be an http(s) address of at most 2048 characters on the site that starts the \
+         order, and is for auth and sign only."
+    )]
+    InvalidReturnUrl,
 }
 
 impl StartError {
@@ -416,6 +439,7 @@ impl StartError {
             StartError::MissingUserVisibleData => "missing_user_visible_data",
             StartError::InvalidRequest(_) => "invalid_request",
             StartError::InvalidEndUserIp => "invalid_end_user_ip",
+            StartError::InvalidReturnUrl => "invalid_return_url",
         }
     }
 }
@@ -461,7 +485,43 @@ pub fn parse_start_request(body: &[u8]) -> Result<StartOrderRequest, StartError>
         Some(serde_json::Value::String(s)) if s == "user" || s == "RP" => {}
         Some(_) => return Err(StartError::InvalidCallInitiator),
     }
+    // Phone orders have no return: the person opens the app themselves.
+    if kind.is_phone() && obj.get("returnUrl").is_some_and(|u| !u.is_null()) {
+        return Err(StartError::InvalidReturnUrl);
+    }
+    read_return_url(obj)?;
     serde_json::from_value(value).map_err(|e| StartError::InvalidBody(e.to_string()))
+}
+
+/// Reads the body of `POST /v/{token}/start`: empty, `{}`, or `{"returnUrl": "…"}` (the link's page on iOS
+/// Safari, [`StartOrderRequest::return_url`]).
+pub fn parse_link_start(body: &[u8]) -> Result<Option<String>, StartError> {
+    if body.iter().all(u8::is_ascii_whitespace) {
+        return Ok(None);
+    }
+    let value: serde_json::Value =
+        serde_json::from_slice(body).map_err(|e| StartError::InvalidBody(e.to_string()))?;
+    let obj = value
+        .as_object()
+        .ok_or_else(|| StartError::InvalidBody("not an object".into()))?;
+    read_return_url(obj)
+}
+
+/// `returnUrl` as BankID takes it (`validate_order`): absolute http(s), at most 2048 characters, no spaces.
+fn read_return_url(
+    obj: &serde_json::Map<String, serde_json::Value>,
+) -> Result<Option<String>, StartError> {
+    match obj.get("returnUrl") {
+        None | Some(serde_json::Value::Null) => Ok(None),
+        Some(serde_json::Value::String(url))
+            if (url.starts_with("https://") || url.starts_with("http://"))
+                && url.len() <= bankid::limits::RETURN_URL
+                && !url.chars().any(char::is_whitespace) =>
+        {
+            Ok(Some(url.clone()))
+        }
+        Some(_) => Err(StartError::InvalidReturnUrl),
+    }
 }
 
 /// The body of the BankID start call; serialises as the body itself.
@@ -526,6 +586,7 @@ impl StartOrderRequest {
                     ..Requirement::default()
                 }),
                 user_visible_data: visible,
+                return_url: self.return_url.clone(),
                 ..OrderRequest::default()
             };
             bankid::validate_order(&req, sign).map_err(StartError::InvalidRequest)?;
@@ -844,7 +905,80 @@ mod tests {
             call_initiator: None,
             user_visible_data: None,
             end_user_ip: None,
+            return_url: None,
         }
+    }
+
+    #[test]
+    fn a_return_url_is_an_http_address_for_auth_and_sign_and_reaches_bankid() {
+        let parsed = parse_start_request(
+            br#"{"kind":"auth","returnUrl":"https://bank.example/login?step=2#bankid"}"#,
+        )
+        .unwrap();
+        let prepared = parsed
+            .prepare(Date::new(2026, 12, 7).unwrap(), "203.0.113.7")
+            .unwrap();
+        let StartBody::Order(order) = prepared.body else {
+            panic!("auth is an order request");
+        };
+        assert_eq!(
+            order.return_url.as_deref(),
+            Some("https://bank.example/login?step=2#bankid")
+        );
+        let long = format!(
+            r#"{{"kind":"auth","returnUrl":"https://x.example/{}"}}"#,
+            "a".repeat(2_048)
+        );
+        for body in [
+            r#"{"kind":"auth","returnUrl":"javascript:alert(1)"}"#,
+            r#"{"kind":"auth","returnUrl":"googlechrome://"}"#,
+            r#"{"kind":"auth","returnUrl":"https://x.example/a b"}"#,
+            r#"{"kind":"auth","returnUrl":7}"#,
+            r#"{"kind":"phoneAuth","personalNumber":"198112289874","callInitiator":"user","returnUrl":"https://x.example/"}"#,
+            long.as_str(),
+        ] {
+            assert_eq!(
+                parse_start_request(body.as_bytes()),
+                Err(StartError::InvalidReturnUrl),
+                "{body}"
+            );
+        }
+        assert_eq!(StartError::InvalidReturnUrl.code(), "invalid_return_url");
+    }
+
+    #[test]
+    fn a_page_may_only_be_sent_back_to_its_own_site() {
+        let page = Some("https://bank.example");
+        assert!(return_url_allowed("https://bank.example/login", page));
+        assert!(return_url_allowed("https://bank.example", page));
+        assert!(return_url_allowed("https://bank.example?x=1", page));
+        assert!(!return_url_allowed("https://bank.example.evil.test/", page));
+        assert!(!return_url_allowed("https://bank.example:8443/", page));
+        assert!(!return_url_allowed("http://bank.example/", page));
+        assert!(!return_url_allowed(
+            "https://evil.test/?https://bank.example",
+            page
+        ));
+        // A server with the API key names its user's page itself.
+        assert!(return_url_allowed("https://anywhere.example/", None));
+    }
+
+    #[test]
+    fn a_link_start_takes_nothing_or_a_return_url() {
+        assert_eq!(parse_link_start(b""), Ok(None));
+        assert_eq!(parse_link_start(b"{}"), Ok(None));
+        assert_eq!(
+            parse_link_start(br#"{"returnUrl":"https://edge.example/v/abc"}"#),
+            Ok(Some("https://edge.example/v/abc".to_owned()))
+        );
+        assert_eq!(
+            parse_link_start(br#"{"returnUrl":"ftp://x"}"#),
+            Err(StartError::InvalidReturnUrl)
+        );
+        assert!(matches!(
+            parse_link_start(b"[]"),
+            Err(StartError::InvalidBody(_))
+        ));
     }
 
     #[test]

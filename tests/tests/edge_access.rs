@@ -553,6 +553,81 @@ async fn only_the_tenants_server_names_the_end_users_address() {
     );
 }
 
+/// BANKID.md §7: the return address goes in the order (`returnUrl`). A page may only have the app send the
+/// person back to its own site: anything else would let any page use the edge to send people elsewhere
+/// after identifying. A tenant's server (API key, no `Origin`) names its user's page itself.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_app_sends_people_back_only_to_the_site_that_started_the_order() {
+    let sim = Sim::start().await;
+    let edge = Edge::start(&sim).await;
+    let back_home = format!("{ALLOWED_ORIGIN}/kundservice?steg=2");
+    let from_page = send(
+        &edge,
+        Method::POST,
+        "/api/v1/orders",
+        Some(ALLOWED_ORIGIN),
+        Some(json!({"kind": "auth", "returnUrl": back_home})),
+    )
+    .await;
+    assert_eq!(from_page.status, StatusCode::CREATED, "{from_page:?}");
+    let orders = sim.orders().await;
+    assert_eq!(orders.len(), 1);
+    assert_eq!(
+        orders[0]["returnUrl"],
+        back_home.as_str(),
+        "{:?}",
+        orders[0]
+    );
+
+    for elsewhere in [
+        "https://evil.test/login",
+        "https://crm.test.example.evil.test/",
+        "http://crm.test.example/",
+        "javascript:alert(1)",
+    ] {
+        let refused = send(
+            &edge,
+            Method::POST,
+            "/api/v1/orders",
+            Some(ALLOWED_ORIGIN),
+            Some(json!({"kind": "auth", "returnUrl": elsewhere})),
+        )
+        .await;
+        assert_eq!(
+            refused.status,
+            StatusCode::BAD_REQUEST,
+            "{elsewhere}: {refused:?}"
+        );
+        assert_eq!(
+            refused.body["error"]["code"], "invalid_return_url",
+            "{elsewhere}"
+        );
+    }
+    let from_server = edge
+        .post_as_agent(
+            "/api/v1/orders",
+            &json!({"kind": "auth", "returnUrl": "https://app.example.org/done"}),
+        )
+        .await;
+    assert_eq!(from_server.status, StatusCode::CREATED, "{from_server:?}");
+    // Phone orders have no way back: the person opens the app themselves.
+    let phone = edge
+        .post_as_agent(
+            "/api/v1/orders",
+            &json!({"kind": "phoneAuth", "personalNumber": DEFAULT_PNR, "callInitiator": "RP",
+                    "returnUrl": "https://app.example.org/done"}),
+        )
+        .await;
+    assert_eq!(phone.status, StatusCode::BAD_REQUEST, "{phone:?}");
+    assert_eq!(phone.body["error"]["code"], "invalid_return_url");
+    assert_eq!(
+        sim.orders().await.len(),
+        2,
+        "nothing refused reached BankID"
+    );
+    edge.assert_no_secrets(&sim).await;
+}
+
 /// DESIGN.md §5: a page's starts need no credential, so a script could spend BankID orders (and the RP
 /// certificate's standing, which every tenant shares) as fast as it can send; they count against its address.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

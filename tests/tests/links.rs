@@ -872,6 +872,11 @@ async fn in_chromium_the_agents_widget_follows_a_sent_link_live_to_the_identifie
         .and_then(|t| t.split('&').next())
         .unwrap_or_default()
         .to_owned();
+    // iOS Safari: the app cannot know which browser to go back to. The order names this page as its
+    // `returnUrl`, and the launch URL then says `redirect=null` (BANKID.md §7).
+    assert!(href.ends_with("&redirect=null"), "{href}");
+    let order = sim.orders().await;
+    assert_eq!(order[0]["returnUrl"], url.as_str(), "{:?}", order[0]);
     // The SMS link tapped again: a new tab, without the first one's storage. It follows the same order and
     // still offers the app, with the same token; the first tab's order is not replaced.
     phone

@@ -179,6 +179,7 @@ pub fn start_request_json(request: &StartOrderRequest) -> String {
             }),
         )
         .opt("userVisibleData", request.user_visible_data.as_deref())
+        .opt("returnUrl", request.return_url.as_deref())
         .finish()
 }
 
@@ -194,7 +195,10 @@ impl Api {
         // The link's path, so the cookie of the browser that opened it comes along (starting over).
         let (path, body) = match &self.link_token {
             Some(token) if request.kind == legit_core::api::OrderKind::Auth => {
-                (format!("/v/{token}/start"), "{}".to_owned())
+                let body = Object::new()
+                    .opt("returnUrl", request.return_url.as_deref())
+                    .finish();
+                (format!("/v/{token}/start"), body)
             }
             _ => ("/api/v1/orders".to_owned(), start_request_json(request)),
         };
@@ -459,6 +463,7 @@ mod tests {
                 call_initiator: Some(CallInitiator::Rp),
                 user_visible_data: None,
                 end_user_ip: None,
+                return_url: None,
             },
             StartOrderRequest {
                 kind: legit_core::api::OrderKind::Sign,
@@ -466,6 +471,7 @@ mod tests {
                 call_initiator: Some(CallInitiator::User),
                 user_visible_data: Some("Jag godkänner \"avtalet\"\n".into()),
                 end_user_ip: None,
+                return_url: Some("https://shop.example/köp?steg=2&x=\"y\"".into()),
             },
         ] {
             let wire = start_request_json(&request);

@@ -99,9 +99,21 @@ pub fn return_to(
     }
 }
 
+/// The order's `returnUrl` (BANKID.md §7: in v6 the return address goes in the order, and wins over the launch
+/// URL's `redirect`): the page iOS Safari comes back to ([`return_to`]). A browser's scheme is not an
+/// address BankID takes there; it stays in the launch URL.
+pub fn order_return_url(
+    platform: Platform,
+    in_iframe: bool,
+    page: impl FnOnce() -> Option<String>,
+) -> Option<String> {
+    return_to(platform, in_iframe, page)
+        .filter(|url| url.starts_with("https://") || url.starts_with("http://"))
+}
+
 /// BANKID.md §7: the desktop program answers `bankid:///`, phones the universal link. `redirect=null` (the
-/// user or the OS switches back) except where `return_to` names where to come back to ([`return_to`]): a web
-/// page, or an iOS browser's own scheme.
+/// user or the OS switches back, or the order's `returnUrl` brings Safari back, [`order_return_url`]) except
+/// for an iOS browser's own scheme ([`return_to`]).
 pub fn launch_url(auto_start_token: &str, device: Device, return_to: Option<&str>) -> String {
     let token: String = auto_start_token
         .chars()
@@ -111,11 +123,7 @@ pub fn launch_url(auto_start_token: &str, device: Device, return_to: Option<&str
         Device::Desktop => format!("bankid:///?autostarttoken={token}&redirect=null"),
         Device::Mobile => {
             let redirect = return_to
-                .filter(|url| {
-                    url.starts_with("https://")
-                        || url.starts_with("http://")
-                        || [CHROME_IOS_RETURN, FIREFOX_IOS_RETURN].contains(url)
-                })
+                .filter(|url| [CHROME_IOS_RETURN, FIREFOX_IOS_RETURN].contains(url))
                 .map_or_else(|| "null".to_owned(), encode_component);
             format!("https://app.bankid.com/?autostarttoken={token}&redirect={redirect}")
         }
@@ -243,6 +251,25 @@ mod tests {
     }
 
     #[test]
+    fn only_a_page_address_becomes_the_orders_return_url() {
+        let page = || Some("https://shop.example/account".to_owned());
+        let safari = platform(SAFARI_IOS, 5);
+        assert_eq!(order_return_url(safari, false, page), page());
+        assert_eq!(
+            order_return_url(safari, true, page),
+            None,
+            "a frame cannot know its host page"
+        );
+        const CHROME_IOS: &str = "Mozilla/5.0 (iPhone; CPU iPhone OS 17_5 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) CriOS/126.0.6478.54 Mobile/15E148 Safari/604.1";
+        assert_eq!(
+            order_return_url(platform(CHROME_IOS, 5), false, page),
+            None,
+            "Chrome comes back through its scheme, in the launch URL"
+        );
+        assert_eq!(order_return_url(platform(CHROME_WIN, 0), false, page), None);
+    }
+
+    #[test]
     fn launch_urls_follow_bankids_sample() {
         let t = "46c8b7a6-5b5b-4b5a-9a0f-0123456789ab";
         assert_eq!(
@@ -256,11 +283,8 @@ mod tests {
         let page = "https://shop.example/account?x=1&y=å#top";
         assert_eq!(
             launch_url(t, Device::Mobile, Some(page)),
-            format!(
-                "https://app.bankid.com/?autostarttoken={t}&redirect=\
-                 https%3A%2F%2Fshop.example%2Faccount%3Fx%3D1%26y%3D%C3%A5%23top"
-            ),
-            "iOS Safari: back to the page, the address one query value"
+            format!("https://app.bankid.com/?autostarttoken={t}&redirect=null"),
+            "iOS Safari: the order's returnUrl brings it back; with returnUrl, redirect=null"
         );
         assert_eq!(
             launch_url(t, Device::Desktop, Some(page)),

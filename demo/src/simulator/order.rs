@@ -61,6 +61,8 @@ pub struct Order {
     pub bound_to: Option<String>,
     pub call_initiator: Option<CallInitiator>,
     pub end_user_ip: Option<String>,
+    /// Where the app would send the person back to (auth/sign `returnUrl`).
+    pub return_url: Option<String>,
     /// `userVisibleData` decoded to text, for the phone page and the signature.
     pub visible_text: Option<String>,
     pub mrtd_required: bool,
@@ -100,6 +102,7 @@ impl Order {
             bound_to: None,
             call_initiator: None,
             end_user_ip: None,
+            return_url: None,
             visible_text: None,
             mrtd_required: false,
             return_risk: false,

@@ -88,6 +88,9 @@ pub struct OrderView {
     /// What the RP sent as `endUserIp` (auth/sign).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub end_user_ip: Option<String>,
+    /// What the RP sent as `returnUrl` (auth/sign).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub return_url: Option<String>,
     pub mrtd_required: bool,
     pub collects: u64,
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -110,6 +113,7 @@ impl OrderView {
             auto_start_token: o.tokens.as_ref().map(|t| t.auto_start_token.clone()),
             qr_start_token: o.tokens.as_ref().map(|t| t.qr_start_token.clone()),
             end_user_ip: o.end_user_ip.clone(),
+            return_url: o.return_url.clone(),
             mrtd_required: o.mrtd_required,
             collects: o.collects,
             completion_data: answer.completion_data,
@@ -236,6 +240,7 @@ impl Sim {
             order.mrtd_required = requirement.mrtd == Some(true);
             order.return_risk = req.return_risk == Some(true);
             order.end_user_ip = Some(req.end_user_ip);
+            order.return_url = req.return_url;
             order.visible_text = decode_text(req.user_visible_data.as_deref());
         }
 

@@ -37,6 +37,7 @@ pub async fn start(
             call_initiator: Some(valid.call_initiator),
             user_visible_data: None,
             end_user_ip: None,
+            return_url: None,
         },
         call: IvrCall::new(&valid.call_id, &valid.personal_number, today),
         from: StartedFrom::of(req, config)?,

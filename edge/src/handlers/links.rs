@@ -136,8 +136,9 @@ pub async fn events(env: &Env, caller: Caller<'_>, reference: &str) -> Result<Re
     link::events(env, &reference, &caller.tenant.id).await
 }
 
-/// `POST /v/{token}/start`. The body is not read: the token in the path is the capability, and the
-/// cookie of the browser that opened the link rides along because the path is the link's.
+/// `POST /v/{token}/start`, with an empty body or `{"returnUrl"}` (iOS Safari: the link's own page). The token
+/// in the path is the capability, and the cookie of the browser that opened the link rides along because
+/// the path is the link's.
 pub async fn start(
     req: &Request,
     body: &[u8],
@@ -156,6 +157,8 @@ pub async fn start(
         &rate_limit::for_start(&orders::caller_ip(req, config)?),
     )
     .await?;
+    let return_url = api::parse_link_start(body)?;
+    orders::check_return_url(req, return_url.as_deref())?;
     let token =
         LinkToken::parse(token_text).map_err(|_| ApiError::LinkRefused(LinkRefusal::Unknown))?;
     let hash = token.hash();
@@ -185,6 +188,7 @@ pub async fn start(
         call_initiator: None,
         user_visible_data: None,
         end_user_ip: None,
+        return_url,
     };
     let started = orders::launch(
         req,

@@ -38,6 +38,7 @@ pub async fn start(
     if asked.end_user_ip.is_some() {
         caller.require_backend()?;
     }
+    check_return_url(req, asked.return_url.as_deref())?;
     // A page's starts need no credential, so they count against its address; agents and backends share
     // theirs and count against the tenant only ([`launch_order`]).
     if caller.role == Role::Customer {
@@ -50,6 +51,19 @@ pub async fn start(
     };
     let answer = launch(req, env, config, caller.tenant, &asked, key, channel, None).await?;
     Ok(Response::from_json(&answer)?.with_status(201))
+}
+
+/// A page may only have the app send the person back to its own site ([`api::return_url_allowed`]).
+pub fn check_return_url(req: &Request, return_url: Option<&str>) -> Result<(), ApiError> {
+    let Some(url) = return_url else {
+        return Ok(());
+    };
+    let origin = req.headers().get("Origin")?;
+    if api::return_url_allowed(url, origin.as_deref()) {
+        Ok(())
+    } else {
+        Err(ApiError::InvalidStart(api::StartError::InvalidReturnUrl))
+    }
 }
 
 /// A start request's body must be JSON of a sane size (the IVR's too).

@@ -77,12 +77,15 @@ pub fn CustomerFlow(
             .with(|m| m.order.as_ref().and_then(|o| o.auto_start_token.clone()))
     });
 
-    let request = || StartOrderRequest {
+    let request = move || StartOrderRequest {
         kind: OrderKind::Auth,
         personal_number: None,
         call_initiator: None,
         user_visible_data: None,
         end_user_ip: None,
+        return_url: launch::order_return_url(ctx.platform, ctx.in_iframe, || {
+            web_sys::window().and_then(|w| w.location().href().ok())
+        }),
     };
     let choose = move |flow: Flow| {
         runner.machine.update(|m| m.set_flow(flow));
@@ -90,14 +93,15 @@ pub fn CustomerFlow(
     };
 
     // After a failure, focus goes to what to do next: "Try again", or on a spent link the sentence saying
-    // who can send a new one (nothing else there is for the keyboard).
+    // who can send a new one (nothing else there is for the keyboard). A button left from an earlier
+    // failure is no longer in the page.
     let retry_button = NodeRef::<html::Button>::new();
     let spent_note = NodeRef::<html::P>::new();
     Effect::new(move |_| {
         if screen.get() != Screen::Failed {
             return;
         }
-        if let Some(button) = retry_button.get() {
+        if let Some(button) = retry_button.get().filter(|b| b.is_connected()) {
             let _ = button.focus();
         } else if let Some(note) = spent_note.get() {
             let _ = note.focus();

@@ -52,6 +52,7 @@ pub fn IdentifyCaller(
                 call_initiator: Some(initiator),
                 user_visible_data: None,
                 end_user_ip: None,
+                return_url: None,
             }),
             // Back to the number, so a screen reader reads its error with it.
             (Err(_), _) => {
