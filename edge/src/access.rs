@@ -104,6 +104,42 @@ pub fn bearer(authorization: Option<&str>) -> Option<&str> {
         .filter(|t| !t.is_empty())
 }
 
+/// The password of an HTTP Basic `Authorization` header (RFC 7617): the admin page's API key, which a
+/// browser asks for and sends itself, so no script of the page ever holds it. The user name is not used.
+pub fn basic_password(authorization: Option<&str>) -> Option<String> {
+    use base64::Engine as _;
+    let (scheme, encoded) = authorization?.trim().split_once(' ')?;
+    if !scheme.eq_ignore_ascii_case("basic") {
+        return None;
+    }
+    let decoded = base64::engine::general_purpose::STANDARD
+        .decode(encoded.trim())
+        .ok()?;
+    let text = String::from_utf8(decoded).ok()?;
+    let (_, password) = text.split_once(':')?;
+    (!password.is_empty()).then(|| password.to_owned())
+}
+
+/// The tenant whose API key the admin page was opened with. Only as a navigation (no `Origin`): a script on
+/// another site that rides on the browser's remembered credentials is refused, as for the API.
+pub fn admin_tenant<'c>(
+    tenants: &'c Tenants,
+    origin: &RequestOrigin,
+    authorization: Option<&str>,
+) -> Result<&'c Tenant, ApiError> {
+    if *origin != RequestOrigin::Absent {
+        return Err(ApiError::ApiKeyOnly);
+    }
+    let key =
+        basic_password(authorization).ok_or(ApiError::Unauthenticated(Credential::Missing))?;
+    if session::is_agent_session(&key) {
+        return Err(ApiError::ApiKeyOnly);
+    }
+    tenants
+        .for_api_key(&key)
+        .ok_or(ApiError::Unauthenticated(Credential::InvalidApiKey))
+}
+
 /// Who is calling.
 pub fn caller<'c>(
     tenants: &'c Tenants,
@@ -463,5 +499,26 @@ mod tests {
         );
         assert_eq!(access(Some(KEY_A)), Ok(OrderAccess::Tenant("acme".into())));
         assert_eq!(access(Some("short")), Err("invalid_order_token".into()));
+    }
+
+    #[test]
+    fn the_admin_page_takes_the_api_key_as_a_basic_password() {
+        use base64::Engine as _;
+        let basic = |s: &str| {
+            format!(
+                "Basic {}",
+                base64::engine::general_purpose::STANDARD.encode(s)
+            )
+        };
+        assert_eq!(
+            basic_password(Some(&basic("admin:k3y:with:colons"))).as_deref(),
+            Some("k3y:with:colons")
+        );
+        assert_eq!(basic_password(Some(&basic(":k3y"))).as_deref(), Some("k3y"));
+        assert_eq!(basic_password(Some(&basic("admin:"))), None);
+        assert_eq!(basic_password(Some(&basic("no colon"))), None);
+        assert_eq!(basic_password(Some("Bearer k3y")), None);
+        assert_eq!(basic_password(Some("Basic !!!")), None);
+        assert_eq!(basic_password(None), None);
     }
 }

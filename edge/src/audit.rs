@@ -77,6 +77,36 @@ pub async fn page(
     query: &AuditQuery,
     key: &SessionKey,
 ) -> Result<Response, ApiError> {
+    let page = read(env, tenant, query, key).await?;
+    if query.csv {
+        csv(&page)
+    } else {
+        Ok(Response::from_json(&page)?)
+    }
+}
+
+/// A page of rows as a CSV download; `X-Next-Cursor` names the next page.
+pub fn csv(page: &AuditPage) -> Result<Response, ApiError> {
+    let mut resp = Response::ok(page.to_csv())?;
+    let headers = resp.headers_mut();
+    headers.set("Content-Type", "text/csv; charset=utf-8")?;
+    headers.set(
+        "Content-Disposition",
+        "attachment; filename=\"legit-audit.csv\"",
+    )?;
+    if let Some(cursor) = &page.next_cursor {
+        headers.set("X-Next-Cursor", cursor)?;
+    }
+    Ok(resp)
+}
+
+/// The tenant's rows that `query` asks for.
+pub async fn read(
+    env: &Env,
+    tenant: &Tenant,
+    query: &AuditQuery,
+    key: &SessionKey,
+) -> Result<AuditPage, ApiError> {
     let db: D1Database = env
         .d1(BINDING)
         .map_err(|e| ApiError::Config(format!("{BINDING}: {e}")))?;
@@ -128,25 +158,10 @@ pub async fn page(
         .then(|| rows.last().and_then(|r| whole(r.id)))
         .flatten()
         .map(|id| id.to_string());
-    let page = AuditPage {
+    Ok(AuditPage {
         entries,
         next_cursor,
-    };
-    if query.csv {
-        let mut resp = Response::ok(page.to_csv())?;
-        let headers = resp.headers_mut();
-        headers.set("Content-Type", "text/csv; charset=utf-8")?;
-        headers.set(
-            "Content-Disposition",
-            "attachment; filename=\"legit-audit.csv\"",
-        )?;
-        if let Some(cursor) = &page.next_cursor {
-            headers.set("X-Next-Cursor", cursor)?;
-        }
-        Ok(resp)
-    } else {
-        Ok(Response::from_json(&page)?)
-    }
+    })
 }
 
 /// A whole, non-negative number stored as SQLite INTEGER and read back as a JS number.

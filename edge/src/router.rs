@@ -10,7 +10,7 @@ use crate::access::{self, Credentials, RequestOrigin};
 use crate::audit;
 use crate::config::{self, Config};
 use crate::error::ApiError;
-use crate::handlers::{ivr, links, meta, orders, pages, sessions};
+use crate::handlers::{admin_page, ivr, links, meta, orders, pages, sessions};
 use crate::http;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -34,6 +34,8 @@ pub enum Route<'a> {
     LinkPage(&'a str),
     /// `GET /admin/audit`: the tenant's audit log, for its backend.
     AuditLog,
+    /// `GET /admin`: the same log as a page for the tenant's administrator.
+    AdminPage,
     Embed,
     Asset,
     Health,
@@ -66,6 +68,7 @@ pub fn route<'a>(method: &Method, path: &'a str) -> Route<'a> {
         (Method::Get, ["v", token]) => Route::LinkPage(token),
         (Method::Post, ["v", token, "start"]) => Route::StartLink(token),
         (Method::Get, ["admin", "audit"]) => Route::AuditLog,
+        (Method::Get, ["admin"]) => Route::AdminPage,
         (Method::Get, ["embed"]) => Route::Embed,
         (Method::Get, ["legit.js"]) => Route::Asset,
         (Method::Get, ["widget", rest @ ..])
@@ -229,6 +232,7 @@ async fn dispatch(
             let key = config::session_key(env)?;
             links::customer_page(req, env, config, &key, token).await
         }
+        Route::AdminPage => admin_page::serve(req, env, config, origin, now).await,
         Route::AuditLog => {
             // The log is the tenant's own business: its API key, from a server.
             let tenant = access::api_key_tenant(&config.tenants, origin, creds.bearer)?;
@@ -298,6 +302,8 @@ mod tests {
         assert_eq!(route(&Method::Get, "/api/v1/ivr/calls/"), Route::NotFound);
         assert_eq!(route(&Method::Get, "/admin/audit"), Route::AuditLog);
         assert_eq!(route(&Method::Post, "/admin/audit"), Route::NotFound);
+        assert_eq!(route(&Method::Get, "/admin"), Route::AdminPage);
+        assert_eq!(route(&Method::Post, "/admin"), Route::NotFound);
         assert_eq!(route(&Method::Get, "/embed"), Route::Embed);
         assert_eq!(route(&Method::Post, "/api/v1/links"), Route::CreateLink);
         assert_eq!(

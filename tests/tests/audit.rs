@@ -4,6 +4,7 @@
 
 use std::time::{Duration, Instant};
 
+use legit_tests::browser::Browser;
 use legit_tests::edge::{ALLOWED_ORIGIN, Answer, Edge, TENANT, default_tenants, new_api_key};
 use legit_tests::{DEFAULT_GIVEN_NAME, DEFAULT_PNR, DEFAULT_SURNAME, Sim, StatusCode};
 use reqwest::Method;
@@ -51,6 +52,21 @@ async fn rows(edge: &Edge, n: usize) -> Vec<Value> {
         }
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
+}
+
+/// Each row as (kind, channel, outcome, code): what a row says of the check.
+fn summary(entries: &[Value]) -> Vec<(&str, &str, &str, Option<&str>)> {
+    entries
+        .iter()
+        .map(|e| {
+            (
+                e["kind"].as_str().unwrap(),
+                e["channel"].as_str().unwrap(),
+                e["outcome"].as_str().unwrap(),
+                e["code"].as_str(),
+            )
+        })
+        .collect()
 }
 
 /// One order approved, one cancelled by the page, one cancelled by the person in the app.
@@ -101,17 +117,7 @@ async fn each_ended_order_leaves_one_row_that_names_nobody() {
     let ids = three_orders(&sim, &edge).await;
     let entries = rows(&edge, 3).await;
 
-    let seen: Vec<(&str, &str, &str, Option<&str>)> = entries
-        .iter()
-        .map(|e| {
-            (
-                e["kind"].as_str().unwrap(),
-                e["channel"].as_str().unwrap(),
-                e["outcome"].as_str().unwrap(),
-                e["code"].as_str(),
-            )
-        })
-        .collect();
+    let seen = summary(&entries);
     assert_eq!(
         seen,
         [
@@ -207,17 +213,7 @@ async fn starts_bankid_refuses_are_logged_and_starts_refused_here_are_not() {
 
     // BankID ended the first order when the second was tried: its row comes from its object.
     let entries = rows(&edge, 4).await;
-    let mut seen: Vec<(&str, &str, &str, Option<&str>)> = entries
-        .iter()
-        .map(|e| {
-            (
-                e["kind"].as_str().unwrap(),
-                e["channel"].as_str().unwrap(),
-                e["outcome"].as_str().unwrap(),
-                e["code"].as_str(),
-            )
-        })
-        .collect();
+    let mut seen = summary(&entries);
     seen.sort_unstable();
     assert_eq!(
         seen,
@@ -244,6 +240,136 @@ async fn starts_bankid_refuses_are_logged_and_starts_refused_here_are_not() {
     hashes.dedup();
     assert_eq!(hashes.len(), 4, "{entries:#?}");
     edge.assert_no_secrets(&sim).await;
+}
+
+/// `GET /admin` as the administrator's browser asks for it: the API key as a Basic password.
+async fn admin_page(edge: &Edge, query: &str, key: Option<&str>, origin: Option<&str>) -> Answer {
+    let mut request = edge.request(Method::GET, &format!("/admin{query}"));
+    if let Some(key) = key {
+        request = request.basic_auth("admin", Some(key));
+    }
+    if let Some(origin) = origin {
+        request = request.header("Origin", origin);
+    }
+    edge.send(request, &format!("GET /admin{query}")).await
+}
+
+/// The administrator's page (DESIGN.md §1): the browser asks for the tenant's API key and the page lists
+/// the checks by date, a page at a time, with the same filter as CSV; no script, nothing personal, no
+/// order id. In Chromium it reads as a table and passes axe-core.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_administrator_reads_the_log_as_a_page_after_giving_the_api_key()
+-> Result<(), Box<dyn std::error::Error>> {
+    let (sim, edge, other_key) = stack().await;
+    let ids = three_orders(&sim, &edge).await;
+    rows(&edge, 3).await;
+
+    let challenge = admin_page(&edge, "", None, None).await;
+    assert_eq!(challenge.status, StatusCode::UNAUTHORIZED, "{challenge:?}");
+    assert!(
+        challenge
+            .header("www-authenticate")
+            .starts_with("Basic realm="),
+        "{challenge:?}"
+    );
+    let wrong = admin_page(&edge, "", Some("not-the-key"), None).await;
+    assert_eq!(wrong.status, StatusCode::UNAUTHORIZED, "{wrong:?}");
+    // A script on another site cannot ride on the browser's remembered credentials.
+    let scripted = admin_page(&edge, "", Some(&edge.api_key), Some(ALLOWED_ORIGIN)).await;
+    assert_eq!(scripted.status, StatusCode::FORBIDDEN, "{scripted:?}");
+
+    let page = admin_page(&edge, "", Some(&edge.api_key), None).await;
+    assert_eq!(page.status, StatusCode::OK, "{page:?}");
+    assert!(page.content_type.starts_with("text/html"), "{page:?}");
+    let csp = page.header("content-security-policy");
+    assert!(
+        csp.contains("default-src 'none'") && csp.contains("frame-ancestors 'none'"),
+        "{csp}"
+    );
+    let html = page.body.as_str().expect("HTML");
+    assert_eq!(html.matches("<tr class=").count(), 3, "{html}");
+    assert!(html.contains("<td>userCancel</td>"), "{html}");
+    for secret in [DEFAULT_PNR, DEFAULT_GIVEN_NAME, DEFAULT_SURNAME]
+        .into_iter()
+        .chain(ids.iter().map(String::as_str))
+    {
+        assert!(!html.contains(secret), "{secret:?} is on the admin page");
+    }
+    // The demo's RP certificate is good for two years: no warning.
+    assert!(!html.contains("class=\"warning\""), "{html}");
+
+    // The form's empty fields are no filter; a window long past has nothing; a bad date says what is wrong.
+    let empty_fields = admin_page(&edge, "?from=&to=&order=", Some(&edge.api_key), None).await;
+    assert_eq!(
+        empty_fields
+            .body
+            .as_str()
+            .unwrap()
+            .matches("<tr class=")
+            .count(),
+        3
+    );
+    let past = admin_page(
+        &edge,
+        "?from=2001-01-01&to=2001-01-31",
+        Some(&edge.api_key),
+        None,
+    )
+    .await;
+    assert!(
+        past.body
+            .as_str()
+            .unwrap()
+            .contains("No checks in this period.")
+    );
+    let bad = admin_page(&edge, "?from=yesterday", Some(&edge.api_key), None).await;
+    assert_eq!(bad.status, StatusCode::OK);
+    assert!(
+        bad.body.as_str().unwrap().contains("class=\"error\""),
+        "{bad:?}"
+    );
+    // Support finds one order by the id it was given.
+    let one = admin_page(
+        &edge,
+        &format!("?order={}", ids[1]),
+        Some(&edge.api_key),
+        None,
+    )
+    .await;
+    assert_eq!(one.body.as_str().unwrap().matches("<tr class=").count(), 1);
+    // The CSV link downloads what the page shows.
+    let csv = admin_page(&edge, "?format=csv", Some(&edge.api_key), None).await;
+    assert!(csv.content_type.starts_with("text/csv"), "{csv:?}");
+    assert_eq!(csv.body.as_str().unwrap().lines().count(), 4);
+    // Another tenant's key sees its own (empty) log.
+    let other = admin_page(&edge, "", Some(&other_key), None).await;
+    assert!(
+        other
+            .body
+            .as_str()
+            .unwrap()
+            .contains("No checks in this period.")
+    );
+
+    let browser = Browser::start().await?;
+    browser.set_window_size(1000, 700).await?;
+    let with_key = edge
+        .base_url
+        .replacen("://", &format!("://admin:{}@", edge.api_key), 1);
+    browser.goto(&format!("{with_key}/admin")).await?;
+    browser
+        .wait_for("tbody tr", Duration::from_secs(20))
+        .await?;
+    assert_eq!(browser.find_all("tbody tr").await?.len(), 3);
+    browser.screenshot("admin-audit-1000.png").await?;
+    assert_eq!(
+        browser.axe_violations().await?,
+        json!([]),
+        "axe-core on the admin page"
+    );
+    browser.close().await?;
+    edge.assert_no_secrets(&sim).await;
+    Ok(())
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -161,6 +161,7 @@ pub fn run() -> Result {
             format!("customer widget        {edge_url}/embed?tenant={tenant}&mode=customer"),
             "agent widget           the URL below the box (it carries a session)".to_owned(),
             format!("tenant {tenant:?} API key  in target/demo/api-key"),
+            format!("audit log (admin page) {edge_url}/admin  (password: the API key)"),
             format!("tenants               {tenants_file}"),
             format!("certificates           {certs}"),
             "  pin as server root    ca.pem".to_owned(),

@@ -32,6 +32,8 @@ const STATIC_FILES: &[(&str, &str)] = &[
     ("legit.js", "legit.js"),
     ("embed.js", "widget/embed.js"),
     ("legit.css", "widget/legit.css"),
+    // The edge's admin page, not the widget: no widget page loads it.
+    ("admin.css", "widget/admin.css"),
 ];
 
 /// The builds: mode (the cargo feature) and the name of its files in `widget/dist/widget/`.
