@@ -63,20 +63,34 @@ pub enum Channel {
     Agent,
     /// The tenant's own server, with its API key.
     Backend,
-    /// A verification link the customer was sent.
+    /// A verification link, in rows written before the log told SMS from e-mail.
     Link,
+    /// A verification link sent by SMS.
+    LinkSms,
+    /// A verification link sent by e-mail.
+    LinkEmail,
     /// The IVR API.
     Ivr,
 }
 
 impl Channel {
-    pub const ALL: [Channel; 5] = [
+    pub const ALL: [Channel; 7] = [
         Channel::Page,
         Channel::Agent,
         Channel::Backend,
         Channel::Link,
+        Channel::LinkSms,
+        Channel::LinkEmail,
         Channel::Ivr,
     ];
+
+    /// The door of an order a verification link started, by how the link was sent.
+    pub fn of_link(sent_by: crate::links_api::Channel) -> Channel {
+        match sent_by {
+            crate::links_api::Channel::Sms => Channel::LinkSms,
+            crate::links_api::Channel::Email => Channel::LinkEmail,
+        }
+    }
 
     pub fn as_str(self) -> &'static str {
         match self {
@@ -84,6 +98,8 @@ impl Channel {
             Channel::Agent => "agent",
             Channel::Backend => "backend",
             Channel::Link => "link",
+            Channel::LinkSms => "linkSms",
+            Channel::LinkEmail => "linkEmail",
             Channel::Ivr => "ivr",
         }
     }
@@ -558,8 +574,21 @@ mod tests {
     fn channels_read_back_as_written() {
         for channel in Channel::ALL {
             assert_eq!(Channel::parse(channel.as_str()), Some(channel));
+            // The JSON of the admin API spells it the same.
+            assert_eq!(
+                serde_json::to_value(channel).unwrap(),
+                serde_json::json!(channel.as_str())
+            );
         }
         assert_eq!(Channel::parse("sms"), None);
+        assert_eq!(
+            Channel::of_link(crate::links_api::Channel::Sms),
+            Channel::LinkSms
+        );
+        assert_eq!(
+            Channel::of_link(crate::links_api::Channel::Email),
+            Channel::LinkEmail
+        );
     }
 
     #[test]

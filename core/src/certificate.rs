@@ -26,7 +26,7 @@ pub enum CertificateError {
 pub enum Expiry {
     /// More than [`Expiry::WARN_DAYS`] left.
     Ok,
-    /// Renew now: BankID issues a new RP certificate on request, and ordering one takes days.
+    /// Renew now: a new RP certificate comes from the bank, which takes time.
     Expiring,
     /// BankID refuses every request.
     Expired,
@@ -82,28 +82,28 @@ pub fn not_after(pem: &str) -> Result<i64, CertificateError> {
 /// issuer) → validity → notAfter (RFC 5280 §4.1).
 pub fn not_after_der(der: &[u8]) -> Result<i64, CertificateError> {
     let not_x509 = CertificateError::NotX509;
-    let (certificate, _) = Tlv::read(der, SEQUENCE).ok_or(not_x509("no certificate sequence"))?;
-    let (tbs, _) = Tlv::read(certificate, SEQUENCE).ok_or(not_x509("no tbsCertificate"))?;
+    let (certificate, _) = tlv(der, SEQUENCE).ok_or(not_x509("no certificate sequence"))?;
+    let (tbs, _) = tlv(certificate, SEQUENCE).ok_or(not_x509("no tbsCertificate"))?;
     let mut rest = tbs;
     if rest.first() == Some(&VERSION) {
-        rest = Tlv::read(rest, VERSION).ok_or(not_x509("bad version"))?.1;
+        rest = tlv(rest, VERSION).ok_or(not_x509("bad version"))?.1;
     }
     for (tag, what) in [
         (INTEGER, "no serial number"),
         (SEQUENCE, "no signature algorithm"),
         (SEQUENCE, "no issuer"),
     ] {
-        rest = Tlv::read(rest, tag).ok_or(not_x509(what))?.1;
+        rest = tlv(rest, tag).ok_or(not_x509(what))?.1;
     }
-    let (validity, _) = Tlv::read(rest, SEQUENCE).ok_or(not_x509("no validity"))?;
+    let (validity, _) = tlv(rest, SEQUENCE).ok_or(not_x509("no validity"))?;
     let after_not_before = match validity.first() {
-        Some(&tag @ (UTC_TIME | GENERALIZED_TIME)) => Tlv::read(validity, tag),
+        Some(&tag @ (UTC_TIME | GENERALIZED_TIME)) => tlv(validity, tag),
         _ => None,
     }
     .ok_or(not_x509("no notBefore"))?
     .1;
     let tag = *after_not_before.first().ok_or(not_x509("no notAfter"))?;
-    let (time, _) = Tlv::read(after_not_before, tag).ok_or(not_x509("no notAfter"))?;
+    let (time, _) = tlv(after_not_before, tag).ok_or(not_x509("no notAfter"))?;
     parse_time(tag, time).ok_or(not_x509("notAfter is not an RFC 5280 time"))
 }
 
@@ -114,34 +114,29 @@ const GENERALIZED_TIME: u8 = 0x18;
 /// `[0] EXPLICIT Version`.
 const VERSION: u8 = 0xa0;
 
-/// One DER tag-length-value.
-struct Tlv;
-
-impl Tlv {
-    /// The value of the element at the start of `input` if its tag is `tag`, and what follows the element.
-    /// `None` for another tag, an indefinite or over-long length, or a value running past the input.
-    fn read(input: &[u8], tag: u8) -> Option<(&[u8], &[u8])> {
-        let (&found, rest) = input.split_first()?;
-        if found != tag {
+/// The value of the DER element at the start of `input` if its tag is `tag`, and what follows the element.
+/// `None` for another tag, an indefinite or over-long length, or a value running past the input.
+fn tlv(input: &[u8], tag: u8) -> Option<(&[u8], &[u8])> {
+    let (&found, rest) = input.split_first()?;
+    if found != tag {
+        return None;
+    }
+    let (&first, mut rest) = rest.split_first()?;
+    let len = if first < 0x80 {
+        usize::from(first)
+    } else {
+        // Long form: the low bits count the length's bytes; four cover any certificate.
+        let count = usize::from(first & 0x7f);
+        if count == 0 || count > 4 || rest.len() < count {
             return None;
         }
-        let (&first, mut rest) = rest.split_first()?;
-        let len = if first < 0x80 {
-            usize::from(first)
-        } else {
-            // Long form: the low bits count the length's bytes; four cover any certificate.
-            let count = usize::from(first & 0x7f);
-            if count == 0 || count > 4 || rest.len() < count {
-                return None;
-            }
-            let (bytes, after) = rest.split_at(count);
-            rest = after;
-            bytes
-                .iter()
-                .fold(0usize, |len, &b| (len << 8) | usize::from(b))
-        };
-        (rest.len() >= len).then(|| rest.split_at(len))
-    }
+        let (bytes, after) = rest.split_at(count);
+        rest = after;
+        bytes
+            .iter()
+            .fold(0usize, |len, &b| (len << 8) | usize::from(b))
+    };
+    (rest.len() >= len).then(|| rest.split_at(len))
 }
 
 /// RFC 5280 §4.1.2.5: `YYMMDDHHMMSSZ` (UTCTime, years 1950–2049) or `YYYYMMDDHHMMSSZ` (GeneralizedTime),

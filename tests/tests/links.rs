@@ -79,6 +79,27 @@ async fn start_link(edge: &Edge, token: &str, cookie: Option<&str>) -> Answer {
 }
 
 /// The token at the end of a link URL.
+/// The channel of each audit row, once the first is written (just after the order's final event).
+async fn audit_channels(edge: &Edge) -> Vec<String> {
+    let deadline = Instant::now() + Duration::from_secs(10);
+    loop {
+        let request = edge
+            .request(Method::GET, "/admin/audit")
+            .bearer_auth(&edge.api_key);
+        let answer = edge.send(request, "GET /admin/audit").await;
+        let channels: Vec<String> = answer.body["entries"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .map(|e| e["channel"].as_str().unwrap_or_default().to_owned())
+            .collect();
+        if !channels.is_empty() || Instant::now() > deadline {
+            return channels;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+}
+
 fn token_of(url: &str) -> &str {
     url.rsplit('/').next().unwrap_or_default()
 }
@@ -305,6 +326,8 @@ async fn an_sms_link_identifies_the_customer_once_and_the_agent_sees_it_live() {
     assert_eq!(state["status"], "complete", "{state}");
     assert_eq!(state["user"]["name"], DEFAULT_NAME);
     drop(follow);
+    // The audit log tells an SMS link's check from an e-mailed one's.
+    assert_eq!(audit_channels(&edge).await, ["linkSms"]);
 
     edge.assert_no_secrets(&sim).await;
     let output = edge.launcher_output();
@@ -372,6 +395,7 @@ async fn an_email_link_works_the_same_and_its_customer_follows_the_order() {
     };
     assert_complete(&view.body, &reference);
     eprintln!("e-mail link flow: complete after {:.2?}", began.elapsed());
+    assert_eq!(audit_channels(&edge).await, ["linkEmail"]);
     edge.assert_no_secrets(&sim).await;
     assert!(!edge.launcher_output().contains("example.se"));
 }

@@ -197,7 +197,7 @@ pub async fn start(
         tenant,
         &auth,
         key,
-        Channel::Link,
+        Channel::of_link(peek.channel),
         Some(reference.clone()),
     )
     .await?;

@@ -87,6 +87,8 @@ pub struct Peek {
     pub order_id: Option<String>,
     /// Milliseconds the link can still be opened (0 once it cannot).
     pub opens_for_ms: u64,
+    /// How the link was sent, for the audit row of its order.
+    pub channel: legit_core::links_api::Channel,
 }
 
 /// Body of `/open`: the customer's token (as its hash) and the order started for it.
@@ -441,6 +443,7 @@ impl LinkObject {
             tenant: record.link.tenant.clone(),
             status,
             lang: record.link.lang.clone(),
+            channel: record.link.channel,
             order_id: record.order_id.clone(),
             opens_for_ms: if status == LinkStatus::Pending {
                 record.link.state.expires_ms.saturating_sub(now)
