@@ -62,6 +62,15 @@ pub fn days_left(not_after_secs: i64, now_secs: i64) -> i64 {
     not_after_secs.saturating_sub(now_secs).div_euclid(86_400)
 }
 
+/// A `notAfter` as RFC 3339 UTC (`2028-12-07T12:34:56Z`), as `/healthz` and the admin page show it.
+pub fn utc_text(not_after_secs: i64) -> String {
+    crate::links_api::rfc3339_utc(
+        u64::try_from(not_after_secs)
+            .unwrap_or(0)
+            .saturating_mul(1_000),
+    )
+}
+
 /// `notAfter` (unix seconds) of the first certificate in `pem`: the leaf, when a chain follows it.
 pub fn not_after(pem: &str) -> Result<i64, CertificateError> {
     const BEGIN: &str = "-----BEGIN CERTIFICATE-----";

@@ -127,17 +127,7 @@ pub fn admin_tenant<'c>(
     origin: &RequestOrigin,
     authorization: Option<&str>,
 ) -> Result<&'c Tenant, ApiError> {
-    if *origin != RequestOrigin::Absent {
-        return Err(ApiError::ApiKeyOnly);
-    }
-    let key =
-        basic_password(authorization).ok_or(ApiError::Unauthenticated(Credential::Missing))?;
-    if session::is_agent_session(&key) {
-        return Err(ApiError::ApiKeyOnly);
-    }
-    tenants
-        .for_api_key(&key)
-        .ok_or(ApiError::Unauthenticated(Credential::InvalidApiKey))
+    api_key_tenant(tenants, origin, basic_password(authorization).as_deref())
 }
 
 /// Who is calling.

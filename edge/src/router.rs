@@ -244,7 +244,7 @@ async fn dispatch(
         }
         Route::Embed => pages::embed(req, env, config).await,
         Route::Asset => pages::asset(req, env).await,
-        Route::Health => meta::health(env, config),
+        Route::Health => meta::health(env, config, now),
         Route::Jwks => meta::jwks(env),
         Route::NotFound => Err(ApiError::NotFound),
     }

@@ -4,8 +4,7 @@
 //! the password) and sends it itself, so nothing on the page ever holds the key.
 
 use legit_core::audit::{AuditPage, AuditQuery};
-use legit_core::certificate::{Expiry, days_left};
-use legit_core::links_api::rfc3339_utc;
+use legit_core::certificate::{Expiry, days_left, utc_text};
 use legit_core::message::html_escape;
 use legit_core::provider::form_urlencode;
 use worker::{Env, Request, Response};
@@ -110,7 +109,7 @@ pub fn certificate_warning(certificate: &RpCertificate, now_secs: u64) -> Option
         ),
         RpCertificate::Unreadable(why) => Some(format!("{why}. Expiry cannot be watched.")),
         &RpCertificate::NotAfter(secs) => {
-            let date = &rfc3339_utc(u64::try_from(secs).unwrap_or(0).saturating_mul(1_000))[..10];
+            let date = &utc_text(secs)[..10];
             match Expiry::at(secs, now) {
                 Expiry::Ok => None,
                 Expiry::Expiring => Some(format!(

@@ -3,8 +3,7 @@
 use serde::Serialize;
 use worker::{Env, Response};
 
-use legit_core::certificate::{Expiry, days_left};
-use legit_core::links_api::rfc3339_utc;
+use legit_core::certificate::{Expiry, days_left, utc_text};
 
 use crate::config::{self, Config, RpCertificate};
 use crate::error::ApiError;
@@ -51,9 +50,7 @@ impl CertificateHealth {
             RpCertificate::Unreadable(why) => ("unreadable", None, None, Some(why.clone())),
             &RpCertificate::NotAfter(secs) => (
                 Expiry::at(secs, now_secs).as_str(),
-                Some(rfc3339_utc(
-                    u64::try_from(secs).unwrap_or(0).saturating_mul(1_000),
-                )),
+                Some(utc_text(secs)),
                 Some(days_left(secs, now_secs)),
                 None,
             ),
@@ -75,7 +72,7 @@ struct LinkProviders {
 
 /// `GET /healthz`: liveness and a configuration summary. [`Config`] holds provider keys (as `Secret`s):
 /// only a word per provider is told here, as of the signing key only whether it works.
-pub fn health(env: &Env, config: &Config) -> Result<Response, ApiError> {
+pub fn health(env: &Env, config: &Config, now_ms: u64) -> Result<Response, ApiError> {
     Ok(Response::from_json(&Health {
         ok: true,
         bankid_base: &config.bankid_base,
@@ -88,7 +85,7 @@ pub fn health(env: &Env, config: &Config) -> Result<Response, ApiError> {
         rate_limits: crate::rate_limit::configured(env),
         rp_certificate: CertificateHealth::of(
             &config.rp_certificate,
-            i64::try_from(worker::Date::now().as_millis() / 1_000).unwrap_or(i64::MAX),
+            i64::try_from(now_ms / 1_000).unwrap_or(i64::MAX),
         ),
         version: env!("CARGO_PKG_VERSION"),
     })?)
