@@ -225,7 +225,7 @@ pub struct AuditView {
 }
 
 /// A page of the log.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct AuditPage {
     pub entries: Vec<AuditView>,
@@ -234,11 +234,14 @@ pub struct AuditPage {
     pub next_cursor: Option<String>,
 }
 
+/// The CSV export's first line.
+pub const CSV_HEADER: &str = "at,kind,channel,outcome,code,order\n";
+
 impl AuditPage {
-    /// The page as CSV, a header line first; fields never hold a comma or a quote (they are codes, times
-    /// and hex), so none is quoted.
-    pub fn to_csv(&self) -> String {
-        let mut out = String::from("at,kind,channel,outcome,code,order\n");
+    /// The page's rows as CSV lines, without [`CSV_HEADER`], so an export can be written a page at a time;
+    /// fields never hold a comma or a quote (they are codes, times and hex), so none is quoted.
+    pub fn csv_rows(&self) -> String {
+        let mut out = String::new();
         for e in &self.entries {
             out.push_str(&format!(
                 "{},{},{},{},{},{}\n",
@@ -276,6 +279,8 @@ pub enum AuditQueryError {
     BadCursor,
     #[error("`limit` must be a whole number from 1 to {MAX_PAGE}")]
     BadLimit,
+    #[error("a CSV holds every row from `from` to `to`: `limit` pages the JSON answer only")]
+    LimitOnCsv,
     #[error("unknown parameter `{0}`; use from, to, cursor, limit, format or order")]
     UnknownParameter(String),
     #[error("`format` must be json or csv")]
@@ -290,7 +295,7 @@ impl AuditQueryError {
             AuditQueryError::BadTime { .. } => "invalid_time",
             AuditQueryError::EmptyRange => "empty_range",
             AuditQueryError::BadCursor => "invalid_cursor",
-            AuditQueryError::BadLimit => "invalid_limit",
+            AuditQueryError::BadLimit | AuditQueryError::LimitOnCsv => "invalid_limit",
             AuditQueryError::UnknownParameter(_) => "unknown_parameter",
             AuditQueryError::BadFormat => "invalid_format",
             AuditQueryError::BadOrder => "invalid_order",
@@ -305,6 +310,7 @@ pub struct AuditQuery {
     pub to_ms: u64,
     /// The last row id of the previous page.
     pub after: u64,
+    /// Rows a JSON page holds; a CSV holds them all, so the edge reads it [`MAX_PAGE`] rows at a time.
     pub limit: u32,
     pub csv: bool,
     /// `order=`: only the row of this order id, which support was given; the edge looks it up by its hash.
@@ -317,6 +323,7 @@ impl AuditQuery {
     pub fn parse<'a>(
         pairs: impl IntoIterator<Item = (&'a str, &'a str)>,
     ) -> Result<AuditQuery, AuditQueryError> {
+        let mut limit = None;
         let mut q = AuditQuery {
             from_ms: 0,
             to_ms: u64::MAX,
@@ -343,11 +350,13 @@ impl AuditQuery {
                         .ok_or(AuditQueryError::BadCursor)?;
                 }
                 "limit" => {
-                    q.limit = value
-                        .parse::<u32>()
-                        .ok()
-                        .filter(|n| (1..=MAX_PAGE).contains(n))
-                        .ok_or(AuditQueryError::BadLimit)?;
+                    limit = Some(
+                        value
+                            .parse::<u32>()
+                            .ok()
+                            .filter(|n| (1..=MAX_PAGE).contains(n))
+                            .ok_or(AuditQueryError::BadLimit)?,
+                    );
                 }
                 "format" => {
                     q.csv = match value {
@@ -369,6 +378,11 @@ impl AuditQuery {
         if q.from_ms >= q.to_ms {
             return Err(AuditQueryError::EmptyRange);
         }
+        q.limit = match (q.csv, limit) {
+            (true, Some(_)) => return Err(AuditQueryError::LimitOnCsv),
+            (true, None) => MAX_PAGE,
+            (false, limit) => limit.unwrap_or(DEFAULT_PAGE),
+        };
         Ok(q)
     }
 }
@@ -608,7 +622,6 @@ mod tests {
             ("to", "2026-03-01"),
             ("cursor", "42"),
             ("limit", "10"),
-            ("format", "csv"),
         ])
         .unwrap();
         let day = 1_772_323_200_000; // 2026-03-01T00:00:00Z
@@ -618,7 +631,13 @@ mod tests {
             day + 86_400_000,
             "a date as `to` includes that day"
         );
-        assert_eq!((q.after, q.limit, q.csv), (42, 10, true));
+        assert_eq!((q.after, q.limit, q.csv), (42, 10, false));
+        let q = AuditQuery::parse([("cursor", "42"), ("format", "csv")]).unwrap();
+        assert_eq!(
+            (q.after, q.limit, q.csv),
+            (42, MAX_PAGE, true),
+            "a CSV is read in the largest pages"
+        );
         let q = AuditQuery::parse([("from", "2026-03-01T12:15:00Z")]).unwrap();
         assert_eq!(q.from_ms, day + (12 * 3600 + 15 * 60) * 1000);
         assert_eq!(q.to_ms, u64::MAX);
@@ -633,7 +652,7 @@ mod tests {
 
     #[test]
     fn bad_queries_say_which_parameter_is_wrong() {
-        let cases: [(&[(&str, &str)], &str); 11] = [
+        let cases: [(&[(&str, &str)], &str); 12] = [
             (&[("order", "0123")], "invalid_order"),
             (
                 &[("order", "198112289874198112289874-1234567")],
@@ -650,6 +669,7 @@ mod tests {
             (&[("cursor", "0")], "invalid_cursor"),
             (&[("limit", "0")], "invalid_limit"),
             (&[("limit", "100000")], "invalid_limit"),
+            (&[("format", "csv"), ("limit", "10")], "invalid_limit"),
             (&[("personalNumber", "198112289874")], "unknown_parameter"),
         ];
         for (pairs, code) in cases {
@@ -663,7 +683,7 @@ mod tests {
     }
 
     #[test]
-    fn csv_has_a_header_and_one_line_per_row() {
+    fn csv_is_a_header_and_one_line_per_row() {
         let page = AuditPage {
             entries: vec![AuditView {
                 at: "2026-03-01T12:15:00Z".into(),
@@ -675,7 +695,7 @@ mod tests {
             }],
             next_cursor: None,
         };
-        let csv = page.to_csv();
+        let csv = format!("{CSV_HEADER}{}", page.csv_rows());
         let lines: Vec<&str> = csv.lines().collect();
         assert_eq!(lines[0], "at,kind,channel,outcome,code,order");
         assert_eq!(
@@ -685,6 +705,8 @@ mod tests {
                 "ab".repeat(16)
             )
         );
+        assert_eq!(lines.len(), 2);
+        assert_eq!(AuditPage::default().csv_rows(), "", "no rows, no lines");
     }
 
     proptest::proptest! {

@@ -1,10 +1,14 @@
 //! The audit log in D1 (binding `AUDIT`, schema in `edge/migrations/`): one row per ended order, written by
-//! the order's object, and one per start BankID refused (`handlers::orders::audit_refused_start`), read page by page by a tenant's backend at `GET /admin/audit`. What a row may hold
-//! is decided in `legit_core::audit`; this file only stores and reads it.
+//! the order's object, and one per start BankID refused (`handlers::orders::audit_refused_start`); read by a
+//! tenant's backend at `GET /admin/audit` (JSON a page at a time, or all of it as one CSV) and by its
+//! administrator at `GET /admin`. What a row may hold is decided in `legit_core::audit`; this file only
+//! stores and reads it.
 
-use legit_core::audit::{AuditEntry, AuditPage, AuditQuery, Channel, Outcome};
+use std::future::Future;
+
+use futures_util::{Stream, TryStreamExt as _, stream};
+use legit_core::audit::{AuditEntry, AuditPage, AuditQuery, CSV_HEADER, Channel, Outcome};
 use legit_core::session::SessionKey;
-use legit_core::tenant::Tenant;
 use serde::Deserialize;
 use worker::wasm_bindgen::JsValue;
 use worker::{D1Database, Env, Response, console_log, console_warn};
@@ -69,41 +73,99 @@ struct Row {
     order_hash: String,
 }
 
-/// `GET /admin/audit`: the tenant's own rows only, oldest first, JSON or CSV; with `order=`, only that
-/// order's row, found by the hash `key` makes of the id.
-pub async fn page(
+/// `GET /admin/audit`: the tenant's own rows only, oldest first, a JSON page or the whole CSV; with `order=`,
+/// only that order's row, found by the hash `key` makes of the id.
+pub async fn answer(
     env: &Env,
-    tenant: &Tenant,
+    tenant_id: &str,
     query: &AuditQuery,
     key: &SessionKey,
 ) -> Result<Response, ApiError> {
-    let page = read(env, tenant, query, key).await?;
     if query.csv {
-        csv(&page)
+        csv_export(env, tenant_id, query, key).await
     } else {
-        Ok(Response::from_json(&page)?)
+        Ok(Response::from_json(
+            &read(env, tenant_id, query, key).await?,
+        )?)
     }
 }
 
-/// A page of rows as a CSV download; `X-Next-Cursor` names the next page.
-pub fn csv(page: &AuditPage) -> Result<Response, ApiError> {
-    let mut resp = Response::ok(page.to_csv())?;
+/// Every row `query` asks for as one CSV download (DESIGN.md §4), streamed a page of
+/// [`legit_core::audit::MAX_PAGE`] rows at a time, so a year of checks never sits in the Worker's memory.
+/// The first page is read before the answer starts, so a database that is down gets an error status; one
+/// failing later breaks the download off, and the client sees a failed download, never a file that looks
+/// whole.
+pub async fn csv_export(
+    env: &Env,
+    tenant_id: &str,
+    query: &AuditQuery,
+    key: &SessionKey,
+) -> Result<Response, ApiError> {
+    let first = read(env, tenant_id, query, key).await?;
+    let (env, tenant_id, query, key) = (
+        env.clone(),
+        tenant_id.to_owned(),
+        query.clone(),
+        key.clone(),
+    );
+    let chunks = csv_chunks(first, move |after| {
+        let (env, tenant_id, key) = (env.clone(), tenant_id.clone(), key.clone());
+        let query = AuditQuery {
+            after,
+            ..query.clone()
+        };
+        async move { read(&env, &tenant_id, &query, &key).await }
+    });
+    let mut resp = Response::from_stream(
+        chunks.map_err(|e| worker::Error::RustError(format!("audit export broken off: {e}"))),
+    )?;
     let headers = resp.headers_mut();
     headers.set("Content-Type", "text/csv; charset=utf-8")?;
     headers.set(
         "Content-Disposition",
         "attachment; filename=\"legit-audit.csv\"",
     )?;
-    if let Some(cursor) = &page.next_cursor {
-        headers.set("X-Next-Cursor", cursor)?;
-    }
+    headers.set("Cache-Control", "no-store")?;
     Ok(resp)
+}
+
+/// The export's chunks: the header and the `first` page, then a page per cursor, each read by `next` only
+/// when the client has taken the one before.
+pub fn csv_chunks<F, Fut>(first: AuditPage, next: F) -> impl Stream<Item = Result<String, ApiError>>
+where
+    F: FnMut(u64) -> Fut,
+    Fut: Future<Output = Result<AuditPage, ApiError>>,
+{
+    enum Step {
+        Page(AuditPage),
+        After(u64),
+        Done,
+    }
+    stream::try_unfold(
+        (Step::Page(first), next, CSV_HEADER),
+        |(step, mut next, header)| async move {
+            let page = match step {
+                Step::Done => return Ok(None),
+                Step::Page(page) => page,
+                Step::After(after) => next(after).await?,
+            };
+            let step = page
+                .next_cursor
+                .as_deref()
+                .and_then(|c| c.parse().ok())
+                .map_or(Step::Done, Step::After);
+            Ok(Some((
+                format!("{header}{}", page.csv_rows()),
+                (step, next, ""),
+            )))
+        },
+    )
 }
 
 /// The tenant's rows that `query` asks for.
 pub async fn read(
     env: &Env,
-    tenant: &Tenant,
+    tenant_id: &str,
     query: &AuditQuery,
     key: &SessionKey,
 ) -> Result<AuditPage, ApiError> {
@@ -124,7 +186,7 @@ pub async fn read(
              AND (?6 IS NULL OR order_hash = ?6) ORDER BY id LIMIT ?5",
         )
         .bind(&[
-            JsValue::from_str(&tenant.id),
+            JsValue::from_str(tenant_id),
             JsValue::from_f64(from),
             JsValue::from_f64(to),
             JsValue::from_f64(after),
@@ -143,7 +205,7 @@ pub async fn read(
             Some(
                 AuditEntry {
                     at_ms: whole(r.at_ms)?,
-                    tenant: tenant.id.clone(),
+                    tenant: tenant_id.to_owned(),
                     kind: r.kind.clone(),
                     channel: r.channel.as_deref().and_then(Channel::parse),
                     outcome: Outcome::parse(&r.outcome)?,
@@ -168,4 +230,87 @@ pub async fn read(
 fn whole(n: f64) -> Option<u64> {
     #[allow(clippy::cast_possible_truncation, clippy::cast_sign_loss)]
     (n.is_finite() && n >= 0.0 && n.fract() == 0.0).then_some(n as u64)
+}
+
+#[cfg(test)]
+mod tests {
+    use std::cell::RefCell;
+
+    use futures_util::FutureExt as _;
+    use legit_core::audit::{AuditView, Outcome};
+
+    use super::*;
+
+    fn page(orders: &[&str], next_cursor: Option<&str>) -> AuditPage {
+        AuditPage {
+            entries: orders
+                .iter()
+                .map(|order| AuditView {
+                    at: "2026-12-07T09:15:02Z".into(),
+                    kind: "auth".into(),
+                    channel: Some(Channel::Page),
+                    outcome: Outcome::Complete,
+                    code: None,
+                    order: (*order).to_owned(),
+                })
+                .collect(),
+            next_cursor: next_cursor.map(str::to_owned),
+        }
+    }
+
+    /// Drives the stream to its end; the fake pages are ready at once, so no executor is needed.
+    fn collect(
+        chunks: impl Stream<Item = Result<String, ApiError>>,
+    ) -> (Vec<String>, Option<ApiError>) {
+        let mut chunks = Box::pin(chunks);
+        let mut out = Vec::new();
+        loop {
+            match chunks.try_next().now_or_never().expect("ready") {
+                Ok(Some(chunk)) => out.push(chunk),
+                Ok(None) => return (out, None),
+                Err(e) => return (out, Some(e)),
+            }
+        }
+    }
+
+    #[test]
+    fn the_export_holds_every_page_once_in_order_under_one_header() {
+        let asked = RefCell::new(Vec::new());
+        let chunks = csv_chunks(page(&["a1", "a2"], Some("2")), |after| {
+            asked.borrow_mut().push(after);
+            let next = match after {
+                2 => page(&["b3", "b4"], Some("4")),
+                _ => page(&["c5"], None),
+            };
+            async move { Ok(next) }
+        });
+        let (chunks, error) = collect(chunks);
+        assert!(error.is_none());
+        assert_eq!(
+            *asked.borrow(),
+            [2, 4],
+            "each page after the last one's cursor"
+        );
+        let csv = chunks.concat();
+        let orders: Vec<&str> = csv.lines().map(|l| l.rsplit(',').next().unwrap()).collect();
+        assert_eq!(orders, ["order", "a1", "a2", "b3", "b4", "c5"]);
+    }
+
+    #[test]
+    fn an_empty_period_is_the_header_alone() {
+        let (chunks, error) = collect(csv_chunks(AuditPage::default(), |_| async {
+            Ok(page(&["never"], None))
+        }));
+        assert!(error.is_none());
+        assert_eq!(chunks, [CSV_HEADER]);
+    }
+
+    #[test]
+    fn a_page_that_fails_breaks_the_export_off_after_what_was_sent() {
+        let (chunks, error) = collect(csv_chunks(page(&["a1"], Some("1")), |_| async {
+            Err(ApiError::Config("D1 is down".into()))
+        }));
+        assert_eq!(chunks.len(), 1, "the first page went out");
+        assert!(matches!(error, Some(ApiError::Config(_))), "{error:?}");
+    }
 }

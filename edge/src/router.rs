@@ -240,7 +240,7 @@ async fn dispatch(
             let pairs: Vec<(String, String)> = url.query_pairs().into_owned().collect();
             let query = AuditQuery::parse(pairs.iter().map(|(k, v)| (k.as_str(), v.as_str())))?;
             let key = config::session_key(env)?;
-            audit::page(env, tenant, &query, &key).await
+            audit::answer(env, &tenant.id, &query, &key).await
         }
         Route::Embed => pages::embed(req, env, config).await,
         Route::Asset => pages::asset(req, env).await,

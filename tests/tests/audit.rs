@@ -337,7 +337,7 @@ async fn the_administrator_reads_the_log_as_a_page_after_giving_the_api_key()
     )
     .await;
     assert_eq!(one.body.as_str().unwrap().matches("<tr class=").count(), 1);
-    // The CSV link downloads what the page shows.
+    // The CSV link downloads every matching row.
     let csv = admin_page(&edge, "?format=csv", Some(&edge.api_key), None).await;
     assert!(csv.content_type.starts_with("text/csv"), "{csv:?}");
     assert_eq!(csv.body.as_str().unwrap().lines().count(), 4);
@@ -409,6 +409,21 @@ async fn the_log_is_read_in_pages_as_json_or_csv_by_the_tenants_backend_only() {
     assert_eq!(lines[0], "at,kind,channel,outcome,code,order");
     assert_eq!(lines.len(), 4, "{text}");
     assert!(lines[1].contains(",auth,page,complete,,"), "{}", lines[1]);
+    // …streamed as it is read, not held whole first, and never cached on the way.
+    assert_eq!(csv.header("content-length"), "", "{csv:?}");
+    assert_eq!(csv.header("cache-control"), "no-store", "{csv:?}");
+    // A download broken off resumes after the last row it got; a CSV has no pages to limit.
+    let rest = audit(
+        &edge,
+        &edge.api_key,
+        &format!("?format=csv&cursor={cursor}"),
+    )
+    .await;
+    let rest = rest.body.as_str().expect("CSV text").to_owned();
+    assert_eq!(rest.lines().collect::<Vec<_>>()[..], [lines[0], lines[3]]);
+    let bad = audit(&edge, &edge.api_key, "?format=csv&limit=2").await;
+    assert_eq!(bad.status, StatusCode::BAD_REQUEST);
+    assert_eq!(bad.body["error"]["code"], "invalid_limit");
 
     // Support, given an order id, finds that order's row (the edge hashes the id; the log never holds it).
     let one = audit(&edge, &edge.api_key, &format!("?order={}", ids[2])).await;

@@ -4,6 +4,7 @@
 
 use std::path::PathBuf;
 
+use legit_core::links_api::rfc3339_utc;
 use legit_tests::edge::{
     ALLOWED_ORIGIN, Answer, Edge, TENANT, TENANT_HEADER, default_tenants, new_api_key,
 };
@@ -264,6 +265,22 @@ async fn identifying_someone_else_takes_an_agent_and_orders_take_their_token() {
         .await;
     assert_eq!(minted.status, StatusCode::CREATED, "{minted:?}");
     assert_eq!(minted.body["tenant"], TENANT);
+    // Eight hours from now, written like every other time the API answers (RFC 3339, UTC), so it compares
+    // as text with times written the same way.
+    let now_ms = u64::try_from(
+        std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .unwrap()
+            .as_millis(),
+    )
+    .unwrap();
+    let expires = minted.body["expiresAt"].as_str().expect("expiresAt");
+    let eight_hours = 8 * 3_600_000;
+    assert!(
+        (rfc3339_utc(now_ms + eight_hours - 60_000)..=rfc3339_utc(now_ms + eight_hours + 60_000))
+            .contains(&expires.to_owned()),
+        "{minted:?}"
+    );
     let session = minted.body["session"].as_str().unwrap().to_owned();
     let again = edge
         .send(

@@ -1,5 +1,5 @@
 //! `GET /admin`: the administrator's page (DESIGN.md §1): the tenant's audit log by date, a page at a time,
-//! a CSV download of what is shown, an order found by its id, and a warning while the RP certificate runs
+//! all matching rows as one CSV download, an order found by its id, and a warning while the RP certificate runs
 //! out. Plain HTML from the server, no script: the browser asks for the tenant's API key (HTTP Basic, as
 //! the password) and sends it itself, so nothing on the page ever holds the key.
 
@@ -49,15 +49,15 @@ pub async fn serve(
     };
     let query = AuditQuery::parse(pairs.iter().map(|(k, v)| (k.as_str(), v.as_str())));
     let key = config::session_key(env)?;
-    let result = match &query {
-        Ok(q) => Ok(audit::read(env, tenant, q, &key).await?),
-        Err(e) => Err(e.to_string()),
-    };
-    if let (Ok(q), Ok(page)) = (&query, &result)
+    if let Ok(q) = &query
         && q.csv
     {
-        return audit::csv(page);
+        return audit::csv_export(env, &tenant.id, q, &key).await;
     }
+    let result = match &query {
+        Ok(q) => Ok(audit::read(env, &tenant.id, q, &key).await?),
+        Err(e) => Err(e.to_string()),
+    };
     let html = admin_html(&AdminView {
         tenant_name: &tenant.display_name,
         fields: FIELDS.map(typed),
@@ -180,7 +180,7 @@ pub fn admin_html(view: &AdminView<'_>) -> String {
             }
             out.push_str("</tbody></table><p class=\"pages\">");
             out.push_str(&format!(
-                "<a href=\"{}\">Download these rows as CSV</a>",
+                "<a href=\"{}\">Download all matching rows as CSV</a>",
                 html_escape(&href(view.fields, None, true))
             ));
             if let Some(cursor) = &page.next_cursor {

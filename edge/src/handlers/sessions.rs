@@ -1,6 +1,7 @@
 //! `POST /api/v1/sessions`: the tenant's backend trades its API key for an agent session to hand to the
 //! agent's widget, so the key itself never reaches a browser.
 
+use legit_core::links_api::rfc3339_utc;
 use legit_core::session::{AGENT_SESSION_TTL_MS, AgentSession};
 use serde::Serialize;
 use worker::Response;
@@ -13,8 +14,8 @@ use crate::error::{ApiError, Credential};
 struct SessionAnswer<'a> {
     session: String,
     tenant: &'a str,
-    /// Unix ms.
-    expires_at: u64,
+    /// RFC 3339 UTC, as every time the API answers.
+    expires_at: String,
 }
 
 pub fn create(
@@ -33,7 +34,7 @@ pub fn create(
     let answer = SessionAnswer {
         session: key.agent_session(&session),
         tenant: &caller.tenant.id,
-        expires_at: session.expires_ms,
+        expires_at: rfc3339_utc(session.expires_ms),
     };
     Ok(Response::from_json(&answer)?.with_status(201))
 }
