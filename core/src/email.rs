@@ -129,7 +129,7 @@ fn is_valid_local_part(local: &str) -> bool {
     !local.is_empty()
         && !local.starts_with('.')
         && !local.ends_with('.')
-        && !local.contains("..")
+        && !crate::text::contains(local, "..")
         && !local
             .chars()
             .any(|c| c.is_whitespace() || c.is_control() || FORBIDDEN.contains(&c))

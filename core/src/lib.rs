@@ -23,6 +23,7 @@ pub mod retry;
 pub mod rfa;
 pub mod session;
 pub mod tenant;
+pub mod text;
 pub mod token;
 
 pub use date::Date;

@@ -9,7 +9,8 @@
 //! - A [`LinkToken`] (22 URL-safe characters, 128 random bits) is the capability in
 //!   `https://<edge>/v/<token>`. The edge keeps only its [`LinkTokenHash`], so a copy of the storage
 //!   cannot be turned into working links.
-//! - [`LinkState`] is one link's life: pending until opened once, expired if never opened in time.
+//! - [`LinkState`] is one link's life: pending until opened once, expired if never opened in time, withdrawn
+//!   when the agent who sent it takes it back.
 
 use std::fmt;
 
@@ -346,6 +347,9 @@ pub enum LinkStatus {
     Failed,
     /// Never opened within its lifetime.
     Expired,
+    /// The agent took it back (sent to the wrong number, say): it cannot be opened, and the order it had
+    /// started was cancelled.
+    Withdrawn,
 }
 
 impl LinkStatus {
@@ -357,6 +361,7 @@ impl LinkStatus {
             LinkStatus::Complete => "complete",
             LinkStatus::Failed => "failed",
             LinkStatus::Expired => "expired",
+            LinkStatus::Withdrawn => "withdrawn",
         }
     }
 
@@ -364,7 +369,7 @@ impl LinkStatus {
     pub fn is_final(self) -> bool {
         matches!(
             self,
-            LinkStatus::Complete | LinkStatus::Failed | LinkStatus::Expired
+            LinkStatus::Complete | LinkStatus::Failed | LinkStatus::Expired | LinkStatus::Withdrawn
         )
     }
 }
@@ -378,6 +383,8 @@ pub enum LinkRefusal {
     Used,
     /// Not opened in time.
     Expired,
+    /// Taken back by whoever sent it.
+    Withdrawn,
 }
 
 impl LinkRefusal {
@@ -387,14 +394,15 @@ impl LinkRefusal {
             LinkRefusal::Unknown => "link_unknown",
             LinkRefusal::Used => "link_used",
             LinkRefusal::Expired => "link_expired",
+            LinkRefusal::Withdrawn => "link_withdrawn",
         }
     }
 
-    /// HTTP status for the page: 404 for unknown, 410 Gone for used and expired.
+    /// HTTP status for the page: 404 for unknown, 410 Gone for used, expired and withdrawn.
     pub fn http_status(self) -> u16 {
         match self {
             LinkRefusal::Unknown => 404,
-            LinkRefusal::Used | LinkRefusal::Expired => 410,
+            LinkRefusal::Used | LinkRefusal::Expired | LinkRefusal::Withdrawn => 410,
         }
     }
 
@@ -407,6 +415,8 @@ impl LinkRefusal {
             (LinkRefusal::Used, Lang::En) => "This link has already been used",
             (LinkRefusal::Expired, Lang::Sv) => "Länken har gått ut",
             (LinkRefusal::Expired, Lang::En) => "This link has expired",
+            (LinkRefusal::Withdrawn, Lang::Sv) => "Länken har dragits tillbaka",
+            (LinkRefusal::Withdrawn, Lang::En) => "This link has been withdrawn",
         }
     }
 
@@ -437,6 +447,14 @@ impl LinkRefusal {
                 "For your security a link is only valid for a short while. \
                  Ask the person you are talking to for a new link."
             }
+            (LinkRefusal::Withdrawn, Lang::Sv) => {
+                "Den som skickade länken har dragit tillbaka den, så den kan inte användas. \
+                 Be den du pratar med om en ny länk om du behöver identifiera dig."
+            }
+            (LinkRefusal::Withdrawn, Lang::En) => {
+                "Whoever sent this link has withdrawn it, so it cannot be used. \
+                 Ask the person you are talking to for a new link if you need to identify yourself."
+            }
         }
     }
 }
@@ -456,6 +474,9 @@ pub struct LinkState {
     /// Set once the order behind the link ended: `Some(true)` complete, `Some(false)` failed.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub outcome: Option<bool>,
+    /// When the agent withdrew it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub withdrawn_ms: Option<u64>,
 }
 
 impl LinkState {
@@ -466,12 +487,17 @@ impl LinkState {
             expires_ms: now_ms.saturating_add(ttl_ms),
             opened_ms: None,
             outcome: None,
+            withdrawn_ms: None,
         }
     }
 
     /// The status at `now_ms`. Expiry only applies to a link nobody opened: once opened, the BankID order
-    /// has its own lifetime.
+    /// has its own lifetime. An order that completed before its withdrawal reached BankID did identify
+    /// someone, so complete stands over withdrawn; the failure a withdrawal causes reads as withdrawn.
     pub fn status(&self, now_ms: u64) -> LinkStatus {
+        if self.withdrawn_ms.is_some() && self.outcome != Some(true) {
+            return LinkStatus::Withdrawn;
+        }
         match (self.opened_ms, self.outcome) {
             (_, Some(true)) => LinkStatus::Complete,
             (_, Some(false)) => LinkStatus::Failed,
@@ -489,9 +515,26 @@ impl LinkState {
                 Ok(())
             }
             LinkStatus::Expired => Err(LinkRefusal::Expired),
+            LinkStatus::Withdrawn => Err(LinkRefusal::Withdrawn),
             LinkStatus::Opened | LinkStatus::Complete | LinkStatus::Failed => {
                 Err(LinkRefusal::Used)
             }
+        }
+    }
+
+    /// The agent withdraws the link at `now_ms`. `Ok(true)` when it was opened, so its order runs and must
+    /// be cancelled; a link that is already final stays as it is (`Err` with its status).
+    pub fn withdraw(&mut self, now_ms: u64) -> Result<bool, LinkStatus> {
+        match self.status(now_ms) {
+            LinkStatus::Pending => {
+                self.withdrawn_ms = Some(now_ms);
+                Ok(false)
+            }
+            LinkStatus::Opened => {
+                self.withdrawn_ms = Some(now_ms);
+                Ok(true)
+            }
+            done => Err(done),
         }
     }
 
@@ -764,6 +807,50 @@ mod tests {
     }
 
     #[test]
+    fn a_withdrawn_link_cannot_be_opened() {
+        let mut link = LinkState::new(T0, DEFAULT_LINK_TTL_MS);
+        assert_eq!(link.withdraw(T0 + 1), Ok(false), "nothing runs yet");
+        assert_eq!(link.status(T0 + 2), LinkStatus::Withdrawn);
+        assert!(link.status(T0 + 2).is_final());
+        assert_eq!(link.open(T0 + 2), Err(LinkRefusal::Withdrawn));
+        assert_eq!(link.withdraw(T0 + 3), Err(LinkStatus::Withdrawn));
+        // Past its expiry it still says why it cannot be opened.
+        assert_eq!(
+            link.status(T0 + 2 * DEFAULT_LINK_TTL_MS),
+            LinkStatus::Withdrawn
+        );
+        let json = serde_json::to_value(link).unwrap();
+        assert_eq!(serde_json::from_value::<LinkState>(json).unwrap(), link);
+        // Records stored before withdrawal existed read as never withdrawn.
+        let old: LinkState =
+            serde_json::from_str(r#"{"createdMs":1,"expiresMs":2,"openedMs":1}"#).unwrap();
+        assert_eq!(old.withdrawn_ms, None);
+    }
+
+    #[test]
+    fn withdrawing_an_opened_link_stops_its_order_unless_it_already_identified_someone() {
+        let mut link = LinkState::new(T0, DEFAULT_LINK_TTL_MS);
+        link.open(T0 + 1).unwrap();
+        assert_eq!(
+            link.withdraw(T0 + 2),
+            Ok(true),
+            "its order must be cancelled"
+        );
+        assert_eq!(link.status(T0 + 2), LinkStatus::Withdrawn);
+        // The cancelled order's end reads as the withdrawal it was.
+        let mut cancelled = link;
+        cancelled.finish(false);
+        assert_eq!(cancelled.status(T0 + 3), LinkStatus::Withdrawn);
+        // An order that completed before the withdrawal reached it did identify someone.
+        link.finish(true);
+        assert_eq!(link.status(T0 + 3), LinkStatus::Complete);
+        assert_eq!(link.withdraw(T0 + 4), Err(LinkStatus::Complete));
+        let mut expired = LinkState::new(T0, 1_000);
+        assert_eq!(expired.withdraw(T0 + 1_000), Err(LinkStatus::Expired));
+        assert_eq!(expired.withdrawn_ms, None);
+    }
+
+    #[test]
     fn statuses_and_refusals_have_wire_names_and_texts() {
         for s in [
             LinkStatus::Pending,
@@ -771,6 +858,7 @@ mod tests {
             LinkStatus::Complete,
             LinkStatus::Failed,
             LinkStatus::Expired,
+            LinkStatus::Withdrawn,
         ] {
             assert_eq!(serde_json::to_value(s).unwrap(), s.as_str());
         }
@@ -779,6 +867,7 @@ mod tests {
             LinkRefusal::Unknown,
             LinkRefusal::Used,
             LinkRefusal::Expired,
+            LinkRefusal::Withdrawn,
         ] {
             assert!(r.code().starts_with("link_"));
             assert!(matches!(r.http_status(), 404 | 410));
@@ -834,7 +923,7 @@ mod tests {
         }
 
         #[test]
-        fn link_state_never_goes_back(ttl in 0u64..10_000, steps in prop::collection::vec((0u8..3, 0u64..5_000), 0..12)) {
+        fn link_state_never_goes_back(ttl in 0u64..10_000, steps in prop::collection::vec((0u8..4, 0u64..5_000), 0..12)) {
             let mut link = LinkState::new(T0, ttl);
             let mut now = T0;
             let mut was_final = None;
@@ -843,10 +932,16 @@ mod tests {
                 match op {
                     0 => { let _ = link.open(now); }
                     1 => link.finish(true),
-                    _ => link.finish(false),
+                    2 => link.finish(false),
+                    _ => { let _ = link.withdraw(now); }
                 }
                 let s = link.status(now);
-                if let Some(f) = was_final { prop_assert_eq!(s, f); }
+                // The one change after a final status: the order of an opened link completed before its
+                // withdrawal reached it.
+                let raced = was_final == Some(LinkStatus::Withdrawn)
+                    && s == LinkStatus::Complete
+                    && link.opened_ms.is_some();
+                if let Some(f) = was_final && !raced { prop_assert_eq!(s, f); }
                 if s.is_final() { was_final = Some(s); }
             }
         }

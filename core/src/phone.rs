@@ -182,7 +182,7 @@ impl PhoneNumber {
 fn drop_trunk_zero_groups(compact: &str) -> String {
     let mut out = String::with_capacity(compact.len());
     let mut rest = compact;
-    while let Some(pos) = rest.find("(0)") {
+    while let Some(pos) = crate::text::find(rest, "(0)") {
         let (before, after) = rest.split_at(pos);
         out.push_str(before);
         if !out.chars().any(|c| c.is_ascii_digit()) {

@@ -71,7 +71,7 @@ pub enum ApiError {
     /// No (working) SMS or e-mail provider for the channel asked; the reason is for the logs.
     #[error("links not configured: {0}")]
     LinksNotConfigured(String),
-    /// The provider did not take the message; the link was withdrawn.
+    /// The provider did not take the message; the link was erased.
     #[error("provider: {} ({})", .0.code(), .1)]
     Provider(ProviderOutcome, String),
     /// An IVR request refused before anything was sent.
@@ -327,7 +327,7 @@ impl ApiError {
                 "The message could not be sent to this destination; check it or use the other channel.".into()
             }
             ApiError::Provider(..) => {
-                "The message could not be sent right now; the link was withdrawn. Try again shortly.".into()
+                "The message could not be sent right now, so no link was made. Try again shortly.".into()
             }
             ApiError::RateLimited { .. } => {
                 "Too many attempts from here; wait a minute and try again.".into()
@@ -343,7 +343,9 @@ impl ApiError {
             ApiError::UnknownTenant => "There is no such tenant here.".into(),
             ApiError::Unauthenticated(c) => c.message().into(),
             ApiError::AgentOnly => {
-                "Identifying by personal number is for agents: open the widget with an agent session from your system.".into()
+                "This is for the tenant's agents and systems (a named person's BankID, links, look-ups): send an agent \
+                 session or the API key as Authorization: Bearer."
+                    .into()
             }
             ApiError::NotJson => "Send the request body as application/json.".into(),
             ApiError::BodyTooLarge { limit } => {

@@ -30,6 +30,8 @@ pub enum Route<'a> {
     StartLink(&'a str),
     LinkView(&'a str),
     LinkEvents(&'a str),
+    /// `POST /api/v1/links/{reference}/cancel`: the agent withdraws the link.
+    CancelLink(&'a str),
     /// `/v/{token}`: a verification link's customer page.
     LinkPage(&'a str),
     /// `GET /admin/audit`: the tenant's audit log, for its backend.
@@ -65,6 +67,7 @@ pub fn route<'a>(method: &Method, path: &'a str) -> Route<'a> {
         (Method::Post, ["api", "v1", "links"]) => Route::CreateLink,
         (Method::Get, ["api", "v1", "links", reference]) => Route::LinkView(reference),
         (Method::Get, ["api", "v1", "links", reference, "events"]) => Route::LinkEvents(reference),
+        (Method::Post, ["api", "v1", "links", reference, "cancel"]) => Route::CancelLink(reference),
         (Method::Get, ["v", token]) => Route::LinkPage(token),
         (Method::Post, ["v", token, "start"]) => Route::StartLink(token),
         (Method::Get, ["admin", "audit"]) => Route::AuditLog,
@@ -224,6 +227,11 @@ async fn dispatch(
                 links::view(env, caller, reference).await
             }
         }
+        Route::CancelLink(reference) => {
+            let key = config::session_key(env)?;
+            let caller = access::caller(&config.tenants, origin, creds, &key, now)?;
+            links::cancel(env, caller, reference).await
+        }
         Route::StartLink(token) => {
             let key = config::session_key(env)?;
             links::start(req, body, env, config, &key, token).await
@@ -317,6 +325,14 @@ mod tests {
         assert_eq!(
             route(&Method::Get, "/api/v1/links/K7QX-M4TR/events"),
             Route::LinkEvents("K7QX-M4TR")
+        );
+        assert_eq!(
+            route(&Method::Post, "/api/v1/links/K7QX-M4TR/cancel"),
+            Route::CancelLink("K7QX-M4TR")
+        );
+        assert_eq!(
+            route(&Method::Get, "/api/v1/links/K7QX-M4TR/cancel"),
+            Route::NotFound
         );
         assert_eq!(
             route(&Method::Get, "/v/AAAAAAAAAAAAAAAAAAAAAA"),

@@ -9,7 +9,7 @@ use std::time::{Duration, Instant};
 
 use legit_tests::browser::Browser;
 use legit_tests::edge::{
-    ALLOWED_ORIGIN, Answer, EMAIL_FROM, Edge, SMS_SENDER, TENANT, new_api_key,
+    ALLOWED_ORIGIN, Answer, EMAIL_FROM, Edge, SMS_SENDER, TENANT, TENANT_HEADER, new_api_key,
 };
 use legit_tests::{DEFAULT_NAME, DEFAULT_PNR, Sim, StatusCode};
 use reqwest::Method;
@@ -39,6 +39,12 @@ async fn create_link(edge: &Edge, session: &str, body: Value) -> Answer {
         .bearer_auth(session)
         .json(&body);
     edge.send(request, "POST /api/v1/links").await
+}
+
+async fn withdraw(edge: &Edge, credential: &str, reference: &str) -> Answer {
+    let path = format!("/api/v1/links/{reference}/cancel");
+    let request = edge.request(Method::POST, &path).bearer_auth(credential);
+    edge.send(request, &format!("POST {path}")).await
 }
 
 async fn look_up(edge: &Edge, credential: &str, reference: &str) -> Answer {
@@ -76,6 +82,27 @@ async fn start_link(edge: &Edge, token: &str, cookie: Option<&str>) -> Answer {
         request = request.header("Cookie", cookie);
     }
     edge.send(request, &format!("POST {path}")).await
+}
+
+/// The customer opening `url` gets 410 and a page that says why, in Swedish and in English as the browser
+/// asks, and what to do: ask for a new link.
+async fn assert_gone_page(edge: &Edge, url: &str, swedish: &str, english: &str) {
+    for (lang, title, advice) in [
+        ("sv-SE", swedish, "Be den du pratar med om en ny länk"),
+        (
+            "en-GB",
+            english,
+            "Ask the person you are talking to for a new link",
+        ),
+    ] {
+        let page = open_page(edge, url, None, lang).await;
+        assert_eq!(page.status, StatusCode::GONE, "{page:?}");
+        let html = page.body.as_str().unwrap_or_default();
+        assert!(
+            html.contains(title) && html.contains(advice),
+            "{lang}: {html}"
+        );
+    }
 }
 
 /// The token at the end of a link URL.
@@ -458,21 +485,7 @@ async fn an_unopened_link_expires_and_says_so_in_the_customers_language() {
     live.assert_ends_within(Duration::from_secs(5)).await;
     drop(live);
 
-    let page = open_page(&edge, &url, None, "sv-SE").await;
-    assert_eq!(page.status, StatusCode::GONE, "{page:?}");
-    let html = page.body.as_str().unwrap_or_default();
-    assert!(html.contains("Länken har gått ut"), "{html}");
-    assert!(
-        html.contains("Be den du pratar med om en ny länk."),
-        "{html}"
-    );
-    let page = open_page(&edge, &url, None, "en-US").await;
-    assert!(
-        page.body
-            .as_str()
-            .unwrap_or_default()
-            .contains("This link has expired")
-    );
+    assert_gone_page(&edge, &url, "Länken har gått ut", "This link has expired").await;
     let start = start_link(&edge, token_of(&url), None).await;
     assert_eq!(start.status, StatusCode::GONE);
     assert_eq!(start.body["error"]["code"], "link_expired");
@@ -516,6 +529,13 @@ async fn unknown_references_tokens_and_other_tenants_learn_nothing() {
         .bearer_auth(&other_key);
     let theirs = edge.send(request, "GET events as another tenant").await;
     assert_eq!(theirs.status, StatusCode::NOT_FOUND, "{theirs:?}");
+    let theirs = withdraw(&edge, &other_key, &reference).await;
+    assert_eq!(theirs.status, StatusCode::NOT_FOUND, "{theirs:?}");
+    assert_eq!(
+        look_up(&edge, &session, &reference).await.body["status"],
+        "pending",
+        "another tenant cannot take a link back"
+    );
     // An API key never goes in a URL (logs keep URLs), not even a valid one.
     for path in [
         format!("/api/v1/links/{reference}/events?token={other_key}"),
@@ -546,6 +566,111 @@ async fn unknown_references_tokens_and_other_tenants_learn_nothing() {
     let start = start_link(&edge, "AAAAAAAAAAAAAAAAAAAAAA", None).await;
     assert_eq!(start.status, StatusCode::NOT_FOUND);
     assert_eq!(start.body["error"]["code"], "link_unknown");
+    edge.assert_no_secrets(&sim).await;
+}
+
+/// An agent who sent a link to the wrong number takes it back: nobody can open it after that, an order it had
+/// already started is cancelled at BankID, and the agent's screen says so live.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_agent_withdraws_a_link_and_nobody_can_use_it_after_that() {
+    let (sim, edge) = stack().await;
+    let session = edge.agent_session().await;
+
+    // Not opened yet.
+    let created = create_link(&edge, &session, json!({"channel": "sms", "to": PHONE})).await;
+    assert_eq!(created.status, StatusCode::CREATED, "{created:?}");
+    let reference = created.body["reference"].as_str().unwrap().to_owned();
+    let url = edge.inbox(PHONE)[0].links[0].clone();
+    let mut live = edge
+        .stream(
+            &format!("/api/v1/links/{reference}/events"),
+            &format!("?token={session}"),
+        )
+        .await;
+    live.event_where_within("link", WAIT, "pending", |v| v["status"] == "pending")
+        .await;
+    // A page (the tenant named, no agent) cannot take a link back.
+    let anonymous = edge
+        .send(
+            edge.request(Method::POST, &format!("/api/v1/links/{reference}/cancel"))
+                .header(TENANT_HEADER, TENANT),
+            "withdraw without a credential",
+        )
+        .await;
+    assert_eq!(anonymous.status, StatusCode::FORBIDDEN, "{anonymous:?}");
+    assert_eq!(anonymous.body["error"]["code"], "agents_only");
+    let withdrawn = withdraw(&edge, &session, &reference).await;
+    assert_eq!(withdrawn.status, StatusCode::OK, "{withdrawn:?}");
+    assert_eq!(withdrawn.body["status"], "withdrawn", "{withdrawn:?}");
+    assert_eq!(withdrawn.body["reference"], reference.as_str());
+    live.event_where_within("link", WAIT, "withdrawn", |v| v["status"] == "withdrawn")
+        .await;
+    live.assert_ends_within(Duration::from_secs(5)).await;
+    drop(live);
+
+    assert_gone_page(
+        &edge,
+        &url,
+        "Länken har dragits tillbaka",
+        "This link has been withdrawn",
+    )
+    .await;
+    let start = start_link(&edge, token_of(&url), None).await;
+    assert_eq!(start.status, StatusCode::GONE, "{start:?}");
+    assert_eq!(start.body["error"]["code"], "link_withdrawn");
+    assert!(
+        sim.orders().await.is_empty(),
+        "a withdrawn link starts nothing"
+    );
+    // Asking again changes nothing; the API key (the CRM's backend) may ask too.
+    let again = withdraw(&edge, &edge.api_key, &reference).await;
+    assert_eq!(again.status, StatusCode::OK, "{again:?}");
+    assert_eq!(again.body["status"], "withdrawn");
+
+    // Opened: the order it started is cancelled at BankID, and the customer's browser is turned away.
+    let created = create_link(&edge, &session, json!({"channel": "sms", "to": PHONE})).await;
+    assert_eq!(created.status, StatusCode::CREATED, "{created:?}");
+    let reference = created.body["reference"].as_str().unwrap().to_owned();
+    let url = edge.inbox(PHONE)[0].links[0].clone(); // the newest
+    let started = start_link(&edge, token_of(&url), None).await;
+    assert_eq!(started.status, StatusCode::CREATED, "{started:?}");
+    let cookie = cookie_of(&started);
+    let order_id = started.body["orderId"].as_str().unwrap().to_owned();
+    let order_token = started.body["orderToken"].as_str().unwrap().to_owned();
+    let order_ref = only_order_ref(&sim).await;
+    assert_eq!(
+        look_up(&edge, &session, &reference).await.body["status"],
+        "opened"
+    );
+    let mut customer = edge
+        .stream(
+            &format!("/api/v1/orders/{order_id}/events"),
+            &format!("?token={order_token}"),
+        )
+        .await;
+    let withdrawn = withdraw(&edge, &session, &reference).await;
+    assert_eq!(withdrawn.body["status"], "withdrawn", "{withdrawn:?}");
+    let ended = customer.final_state().await;
+    assert_eq!(ended["status"], "failed", "{ended}");
+    assert_eq!(ended["hintCode"], "cancelled", "{ended}");
+    let order = sim.order(&order_ref).await;
+    assert_eq!(order["status"], "failed", "BankID must know: {order}");
+    assert_eq!(order["hintCode"], "cancelled", "{order}");
+    assert_eq!(
+        look_up(&edge, &session, &reference).await.body["status"],
+        "withdrawn",
+        "the cancelled order's end reads as the withdrawal"
+    );
+    let page = open_page(&edge, &url, Some(&cookie), "en-GB").await;
+    assert_eq!(
+        page.status,
+        StatusCode::GONE,
+        "even for the browser that opened it: {page:?}"
+    );
+    let start = start_link(&edge, token_of(&url), Some(&cookie)).await;
+    assert_eq!(start.body["error"]["code"], "link_withdrawn", "{start:?}");
+    assert_eq!(sim.orders().await.len(), 1, "no new order");
+    assert_eq!(audit_channels(&edge).await, ["linkSms"]);
     edge.assert_no_secrets(&sim).await;
 }
 
@@ -841,6 +966,73 @@ async fn widget_shows_identified(agent: &Browser) -> Result<String, Box<dyn std:
     Ok(agent
         .wait_for_text(LINK_STATUS, "The customer is identified", WAIT)
         .await?)
+}
+
+/// The agent sent the link to the wrong number: one press takes it back. The widget says so and offers only
+/// "Send another"; whoever got the text finds a page saying the link was withdrawn, and nothing reaches
+/// BankID.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn in_chromium_an_agent_withdraws_a_link_sent_to_the_wrong_number()
+-> Result<(), Box<dyn std::error::Error>> {
+    let (sim, edge) = stack().await;
+    let session = edge.agent_session().await;
+    let agent = softphone_agent(&edge, &session).await?;
+    let reference = send_from_widget(&agent).await?;
+    let url = edge.inbox(PHONE_E164)[0].links[0].clone();
+    let actions = "#legit-panel-link .actions button";
+    assert_eq!(
+        agent.find_all(actions).await?.len(),
+        2,
+        "send another, withdraw"
+    );
+    agent.click_text(actions, "Withdraw the link", WAIT).await?;
+    let seen = agent
+        .wait_for_text(LINK_STATUS, "The link has been withdrawn", WAIT)
+        .await?;
+    assert!(seen.contains(&reference), "{seen}");
+    // The pressed button is gone: the keyboard is on what comes next.
+    let deadline = Instant::now() + WAIT;
+    loop {
+        let focused = agent
+            .client()
+            .execute("return document.activeElement.textContent.trim();", vec![])
+            .await?;
+        if focused == json!("Send another link") {
+            break;
+        }
+        assert!(Instant::now() < deadline, "focus is on {focused}");
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    assert_eq!(
+        agent.find_all(actions).await?.len(),
+        1,
+        "nothing left to withdraw"
+    );
+    assert_eq!(
+        agent.axe_violations().await?,
+        json!([]),
+        "axe-core on the withdrawn link"
+    );
+    agent.screenshot("links-agent-withdrawn-320.png").await?;
+    assert_eq!(
+        look_up(&edge, &session, &reference).await.body["status"],
+        "withdrawn"
+    );
+
+    let phone = Browser::start_as(MOBILE_UA).await?;
+    phone.set_window_size(390, 844).await?;
+    phone.goto(&url).await?;
+    phone
+        .wait_for_text("h1", "This link has been withdrawn", WAIT)
+        .await?;
+    phone
+        .screenshot("links-customer-withdrawn-phone.png")
+        .await?;
+    assert!(sim.orders().await.is_empty(), "nothing reached BankID");
+    phone.close().await?;
+    agent.close().await?;
+    edge.assert_no_secrets(&sim).await;
+    Ok(())
 }
 
 /// The identified view names the link and carries the result card with the name intact.

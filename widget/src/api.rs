@@ -142,7 +142,10 @@ impl LinkView {
 
     /// Nothing more will happen to the link (`legit_core::link::LinkStatus::is_final`).
     pub fn is_final(&self) -> bool {
-        matches!(self.status.as_str(), "complete" | "failed" | "expired")
+        matches!(
+            self.status.as_str(),
+            "complete" | "failed" | "expired" | "withdrawn"
+        )
     }
 }
 
@@ -226,9 +229,20 @@ impl Api {
     }
 
     pub async fn link(&self, reference: &str) -> Result<LinkView, ApiError> {
-        let path = format!("/api/v1/links/{reference}");
+        self.link_call("GET", &format!("/api/v1/links/{reference}"))
+            .await
+    }
+
+    /// Takes a sent link back: nobody can open it any more, and the order it started is cancelled.
+    /// Answers the link's view then.
+    pub async fn withdraw_link(&self, reference: &str) -> Result<LinkView, ApiError> {
+        self.link_call("POST", &format!("/api/v1/links/{reference}/cancel"))
+            .await
+    }
+
+    async fn link_call(&self, method: &str, path: &str) -> Result<LinkView, ApiError> {
         let text = self
-            .call("GET", &path, None, self.session.as_deref())
+            .call(method, path, None, self.session.as_deref())
             .await?;
         LinkView::parse(&text).ok_or(ApiError::unexpected(None))
     }

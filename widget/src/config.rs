@@ -92,8 +92,8 @@ impl Params {
     }
 }
 
-/// `application/x-www-form-urlencoded` decoding: `+` is a space, `%XX` a byte; malformed escapes are kept
-/// as typed and invalid UTF-8 is replaced, so no input is refused.
+/// `application/x-www-form-urlencoded` decoding: `+` is a space, `%XX` a byte. Escapes that are malformed or
+/// do not spell UTF-8 leave the value as typed, so no input is refused (and no lossy decoder is shipped).
 pub fn percent_decode(s: &str) -> String {
     let bytes = s.as_bytes();
     let mut out = Vec::with_capacity(bytes.len());
@@ -118,7 +118,7 @@ pub fn percent_decode(s: &str) -> String {
         }
         i += 1;
     }
-    String::from_utf8_lossy(&out).into_owned()
+    String::from_utf8(out).unwrap_or_else(|_| s.to_owned())
 }
 
 /// The JSON the edge writes into `<meta name="legit-config" content="…">` of `/embed`.
@@ -170,7 +170,8 @@ impl EmbedConfig {
 
 /// The origin (`scheme://host[:port]`) of an absolute http(s) URL, lowercased; `None` for anything else.
 pub fn origin_of(url: &str) -> Option<String> {
-    let (scheme, rest) = url.split_once("://")?;
+    let at = legit_core::text::find(url, "://")?;
+    let (scheme, rest) = (&url[..at], &url[at + 3..]);
     let scheme = scheme.to_ascii_lowercase();
     if scheme != "http" && scheme != "https" {
         return None;
@@ -239,7 +240,7 @@ mod tests {
             "empty is absent, first value wins"
         );
         assert_eq!(odd.mode, Mode::Customer, "unknown mode is the default");
-        assert_eq!(percent_decode("%FF%41"), "\u{FFFD}A");
+        assert_eq!(percent_decode("%FF%41"), "%FF%41");
         assert_eq!(Params::from_query(""), Params::default());
     }
 

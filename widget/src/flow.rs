@@ -571,7 +571,8 @@ pub fn guidance(phase: &Phase, flow: Flow) -> Option<Guidance> {
 /// On a verification link's page, whether a failure used the link up, and what the customer is told instead
 /// of "Try again". A link is single use (DESIGN.md §5): once its order has ended, however it ended, the link
 /// only shows that order, and a start through it is refused (410 `link_used`); an expired or unknown link is
-/// refused from the start. Only the customer's contact can help then, with a new link. A start the edge
+/// refused from the start, and so is one its sender withdrew (410 `link_withdrawn`). Only the customer's
+/// contact can help then, with a new link. A start the edge
 /// turned away for another reason (busy, BankID unreachable) or that never reached it left the link as it
 /// was, so trying again is right.
 #[cfg(feature = "customer")]
@@ -582,6 +583,7 @@ pub fn link_spent(phase: &Phase) -> Option<Text> {
     match why {
         Why::Refused { code, .. } => match code.as_str() {
             "link_expired" => Some(Text::LinkExpiredAskNew),
+            "link_withdrawn" => Some(Text::LinkWithdrawnAskNew),
             "link_used" | "link_unknown" => Some(Text::LinkSpentAskNew),
             _ => None,
         },
@@ -1110,6 +1112,10 @@ mod tests {
         assert_eq!(refused(410, "link_used"), Some(Text::LinkSpentAskNew));
         assert_eq!(refused(404, "link_unknown"), Some(Text::LinkSpentAskNew));
         assert_eq!(refused(410, "link_expired"), Some(Text::LinkExpiredAskNew));
+        assert_eq!(
+            refused(410, "link_withdrawn"),
+            Some(Text::LinkWithdrawnAskNew)
+        );
         // The link is untouched by these: trying again is the way on.
         assert_eq!(refused(429, "rate_limited"), None);
         assert_eq!(refused(503, "bankid_unavailable"), None);

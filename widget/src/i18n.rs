@@ -193,6 +193,12 @@ catalogue! {
         "Lenken kan bare brukes én gang. Be den du snakker med om en ny lenke hvis du må identifisere deg på nytt.",
     ],
     #[cfg(feature = "customer")]
+    LinkWithdrawnAskNew => [
+        "Den som skickade länken har dragit tillbaka den. Be den du pratar med om en ny länk om du behöver identifiera dig.",
+        "Whoever sent this link has withdrawn it. Ask the person you are talking to for a new link if you need to identify yourself.",
+        "Den som sendte lenken, har trukket den tilbake. Be den du snakker med om en ny lenke hvis du må identifisere deg.",
+    ],
+    #[cfg(feature = "customer")]
     LinkExpiredAskNew => [
         "Länken har gått ut. Be den du pratar med om en ny länk.",
         "This link has expired. Ask the person you are talking to for a new link.",
@@ -446,6 +452,12 @@ catalogue! {
     LinkOpened => ["Kunden har öppnat länken", "The customer has opened the link", "Kunden har åpnet lenken"],
     #[cfg(feature = "agent")]
     LinkExpired => ["Länken har gått ut", "The link has expired", "Lenken er utløpt"],
+    #[cfg(feature = "agent")]
+    LinkWithdrawn => ["Länken är tillbakadragen", "The link has been withdrawn", "Lenken er trukket tilbake"],
+    #[cfg(feature = "agent")]
+    WithdrawLink => ["Dra tillbaka länken", "Withdraw the link", "Trekk tilbake lenken"],
+    #[cfg(feature = "agent")]
+    WithdrawFailed => ["Länken kunde inte dras tillbaka", "The link could not be withdrawn", "Lenken kunne ikke trekkes tilbake"],
     #[cfg(feature = "agent")]
     LinkFailed => ["Länken kunde inte skickas", "The link could not be sent", "Lenken kunne ikke sendes"],
     #[cfg(feature = "agent")]

@@ -3,6 +3,7 @@
 
 use legit_core::bankid::HintCode;
 use legit_core::rfa::Device;
+use legit_core::text::contains;
 
 /// Where the widget runs, as far as the user agent tells.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -45,23 +46,26 @@ const IN_APP_MARKERS: &[&str] = &[
 /// Reads the user agent. `touch_points` is `navigator.maxTouchPoints`: iPadOS presents itself as a Mac and
 /// only its touch screen gives it away.
 pub fn platform(user_agent: &str, touch_points: i32) -> Platform {
-    let ipad_as_mac = user_agent.contains("Macintosh") && touch_points > 1;
+    let ipad_as_mac = contains(user_agent, "Macintosh") && touch_points > 1;
     let ios = ["iPhone", "iPad", "iPod"]
         .iter()
-        .any(|m| user_agent.contains(m))
+        .any(|m| contains(user_agent, m))
         || ipad_as_mac;
-    let mobile = ios || ["Android", "Mobile"].iter().any(|m| user_agent.contains(m));
-    let in_app = IN_APP_MARKERS.iter().any(|m| user_agent.contains(m));
+    let mobile = ios
+        || ["Android", "Mobile"]
+            .iter()
+            .any(|m| contains(user_agent, m));
+    let in_app = IN_APP_MARKERS.iter().any(|m| contains(user_agent, m));
     // Every iOS browser says "Safari"; the others add their own marker.
-    let ios_browser = if user_agent.contains("CriOS") {
+    let ios_browser = if contains(user_agent, "CriOS") {
         IosBrowser::Chrome
-    } else if user_agent.contains("FxiOS") {
+    } else if contains(user_agent, "FxiOS") {
         IosBrowser::Firefox
     } else if in_app
-        || !user_agent.contains("Safari")
+        || !contains(user_agent, "Safari")
         || ["EdgiOS", "OPiOS", "OPT/", "GSA/", "YaBrowser"]
             .iter()
-            .any(|m| user_agent.contains(m))
+            .any(|m| contains(user_agent, m))
     {
         IosBrowser::Other
     } else {

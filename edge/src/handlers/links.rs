@@ -2,7 +2,7 @@
 //! opens it and starts BankID from its page.
 //!
 //! - `POST /api/v1/links` (agent session or API key): checks the destination, stores the link
-//!   ([`crate::objects::link`]), sends the message; if the provider fails the link is withdrawn.
+//!   ([`crate::objects::link`]), sends the message; if the provider fails the link is erased.
 //! - `GET /api/v1/links/{reference}` and `…/events` (the same tenant's agents): the view, once or live.
 //! - `GET /v/{token}` (the customer): the widget's page carrying the token, or a refusal page. A GET never
 //!   consumes the link or starts BankID: SMS and mail scanners fetch URLs.
@@ -103,13 +103,13 @@ pub async fn create(
         erase_at_ms: state.expires_ms.saturating_add(retention_ms),
     };
     if let Err(e) = link_token::put(env, &new.token_hash, &index).await {
-        let _ = link::withdraw(env, &new.reference).await;
+        let _ = link::erase_unsent(env, &new.reference).await;
         return Err(e);
     }
     if let Err(e) = providers::send(&request).await {
         // Never sent, so never usable: neither the token nor the reference leads anywhere any more.
         let _ = link_token::delete(env, &new.token_hash).await;
-        let _ = link::withdraw(env, &new.reference).await;
+        let _ = link::erase_unsent(env, &new.reference).await;
         return Err(e);
     }
     console_log!(
@@ -127,6 +127,15 @@ pub async fn view(env: &Env, caller: Caller<'_>, reference: &str) -> Result<Resp
     caller.require_agent()?;
     let reference = ReferenceNumber::parse(reference)?;
     link::view(env, &reference, &caller.tenant.id).await
+}
+
+/// `POST /api/v1/links/{reference}/cancel`: the agent withdraws a link (sent to the wrong number, say): it can
+/// no longer be opened, and the order it started is cancelled at BankID. Answers the link's view; one that
+/// already ended stays as it was, so asking twice is harmless.
+pub async fn cancel(env: &Env, caller: Caller<'_>, reference: &str) -> Result<Response, ApiError> {
+    caller.require_agent()?;
+    let reference = ReferenceNumber::parse(reference)?;
+    link::cancel(env, &reference, &caller.tenant.id).await
 }
 
 /// `GET /api/v1/links/{reference}/events`: SSE, one `event: link` per change; ends when the link is final.
@@ -172,6 +181,7 @@ pub async fn start(
     let restart = match peek.status {
         LinkStatus::Pending => None,
         LinkStatus::Expired => return Err(ApiError::LinkRefused(LinkRefusal::Expired)),
+        LinkStatus::Withdrawn => return Err(ApiError::LinkRefused(LinkRefusal::Withdrawn)),
         LinkStatus::Opened => Some(
             resumed_order(cookie.as_deref(), peek.order_id.as_deref(), key)
                 .ok_or(ApiError::LinkRefused(LinkRefusal::Used))?,
@@ -267,6 +277,7 @@ pub async fn customer_page(
             auto_start_token: None,
         },
         LinkStatus::Expired => return refuse(LinkRefusal::Expired, Some(tenant), link_lang),
+        LinkStatus::Withdrawn => return refuse(LinkRefusal::Withdrawn, Some(tenant), link_lang),
         LinkStatus::Opened | LinkStatus::Complete | LinkStatus::Failed => {
             let cookie = req.headers().get("Cookie")?;
             match resumed_order(cookie.as_deref(), peek.order_id.as_deref(), key) {

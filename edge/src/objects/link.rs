@@ -37,6 +37,7 @@ use worker::{
 #[allow(unused_imports)]
 use worker::wasm_bindgen;
 
+use crate::access::OrderAccess;
 use crate::config;
 use crate::error::ApiError;
 use crate::objects::order;
@@ -140,12 +141,12 @@ pub async fn create(env: &Env, link: &NewLink) -> Result<bool, ApiError> {
 }
 
 /// Erases a link that was never sent (the provider refused the message).
-pub async fn withdraw(env: &Env, reference: &ReferenceNumber) -> Result<(), ApiError> {
+pub async fn erase_unsent(env: &Env, reference: &ReferenceNumber) -> Result<(), ApiError> {
     call(
         env,
         reference.compact(),
         Method::Post,
-        "/withdraw",
+        "/erase-unsent",
         None,
         None,
     )
@@ -160,16 +161,16 @@ pub async fn view(
     reference: &ReferenceNumber,
     tenant: &str,
 ) -> Result<Response, ApiError> {
-    call(
-        env,
-        reference.compact(),
-        Method::Get,
-        "/view",
-        None,
-        Some(tenant),
-    )
-    .await
-    .map_err(CallError::into_api)
+    for_agent(env, reference, tenant, Method::Get, "/view").await
+}
+
+/// The agent withdraws the link ([`LinkState::withdraw`]); answers its view.
+pub async fn cancel(
+    env: &Env,
+    reference: &ReferenceNumber,
+    tenant: &str,
+) -> Result<Response, ApiError> {
+    for_agent(env, reference, tenant, Method::Post, "/cancel").await
 }
 
 /// The agent's live stream: a `link` event with the view at each change.
@@ -178,16 +179,20 @@ pub async fn events(
     reference: &ReferenceNumber,
     tenant: &str,
 ) -> Result<Response, ApiError> {
-    call(
-        env,
-        reference.compact(),
-        Method::Get,
-        "/events",
-        None,
-        Some(tenant),
-    )
-    .await
-    .map_err(CallError::into_api)
+    for_agent(env, reference, tenant, Method::Get, "/events").await
+}
+
+/// A call on behalf of `tenant`'s agent: the object answers only for a link of that tenant.
+async fn for_agent(
+    env: &Env,
+    reference: &ReferenceNumber,
+    tenant: &str,
+    method: Method,
+    path: &str,
+) -> Result<Response, ApiError> {
+    call(env, reference.compact(), method, path, None, Some(tenant))
+        .await
+        .map_err(CallError::into_api)
 }
 
 /// Where the link behind `token_hash` stands, for the customer page.
@@ -358,7 +363,7 @@ impl DurableObject for LinkObject {
         };
         let result = match (req.method(), req.path().as_str()) {
             (Method::Post, "/create") => self.on_create(&body).await,
-            (Method::Post, "/withdraw") => self.on_withdraw().await,
+            (Method::Post, "/erase-unsent") => self.on_erase_unsent().await,
             (Method::Get, "/view") => match self.load_for(tenant.as_deref()).await {
                 Ok(record) => match self.view(&record, now_ms()).await {
                     Ok(view) => Response::from_json(&view).map_err(ApiError::from),
@@ -367,6 +372,7 @@ impl DurableObject for LinkObject {
                 Err(e) => Err(e),
             },
             (Method::Get, "/events") => self.on_events(tenant.as_deref()).await,
+            (Method::Post, "/cancel") => self.on_cancel(tenant.as_deref()).await,
             (Method::Post, "/peek") => self.on_peek(&body).await,
             (Method::Post, "/open") => self.on_open(&body).await,
             (Method::Post, "/switch") => self.on_switch(&body).await,
@@ -401,7 +407,7 @@ impl LinkObject {
         Ok(Response::empty()?.with_status(201))
     }
 
-    async fn on_withdraw(&self) -> Result<Response, ApiError> {
+    async fn on_erase_unsent(&self) -> Result<Response, ApiError> {
         if let Some(record) = self.load().await?
             && record.order_id.is_none()
         {
@@ -509,6 +515,30 @@ impl LinkObject {
         Ok(Response::empty()?)
     }
 
+    /// The agent takes the link back: nobody can open it any more, and the order it runs is cancelled at
+    /// BankID. A link that is already final stays as it was. Answers the view as it is then.
+    async fn on_cancel(&self, tenant: Option<&str>) -> Result<Response, ApiError> {
+        let mut record = self.load_for(tenant).await?;
+        let now = now_ms();
+        if let Ok(running) = record.link.state.withdraw(now) {
+            record.ended_ms.get_or_insert(now);
+            // Saved before the order is cancelled: its notice that it ended arrives while this waits
+            // and must find the link withdrawn (and a browser starting over finds it closed).
+            self.save(&record).await?;
+            self.broadcast_view(&record, now).await;
+            self.arm(&record, now).await?;
+            if running && let Some(order_id) = &record.order_id {
+                let access = OrderAccess::Tenant(record.link.tenant.clone());
+                if let Err(e) = order::cancel(&self.env, order_id, &access).await {
+                    console_warn!("link: cancelling the withdrawn link's order failed: {e}");
+                }
+            }
+        }
+        // Read again: the order's end may have come in meanwhile.
+        let record = self.load_for(tenant).await?;
+        Ok(Response::from_json(&self.view(&record, now_ms()).await?)?)
+    }
+
     async fn on_events(&self, tenant: Option<&str>) -> Result<Response, ApiError> {
         let record = self.load_for(tenant).await?;
         let now = now_ms();
@@ -614,14 +644,15 @@ impl LinkObject {
     }
 }
 
-/// When the record goes: the tenant's retention after the link can no longer change. An opened link whose
-/// order never reported (a lost notice) goes a day after it was opened.
+/// When the record goes: the tenant's retention after the link can no longer change (it expired, its order
+/// ended, or it was withdrawn). An opened link whose order never reported (a lost notice) goes a day after
+/// it was opened.
 fn erase_at(record: &Record) -> u64 {
     let state = &record.link.state;
     let retention = record.link.retention_ms;
     match (state.opened_ms, record.ended_ms) {
-        (None, _) => state.expires_ms.saturating_add(retention),
-        (Some(_), Some(ended)) => ended.saturating_add(retention),
+        (_, Some(ended)) => ended.saturating_add(retention),
+        (None, None) => state.expires_ms.saturating_add(retention),
         (Some(opened), None) => opened.saturating_add(DAY_MS).saturating_add(retention),
     }
 }
@@ -665,6 +696,8 @@ mod tests {
             erase_at(&record(Some(2_000), Some(50_000))),
             50_000 + 600_000
         );
+        // Withdrawn before anyone opened it: a retention after the withdrawal.
+        assert_eq!(erase_at(&record(None, Some(5_000))), 5_000 + 600_000);
         // Opened, its order never reported: a day, then the retention.
         assert_eq!(
             erase_at(&record(Some(2_000), None)),

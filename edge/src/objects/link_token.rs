@@ -47,7 +47,7 @@ pub async fn get(env: &Env, hash: &LinkTokenHash) -> Result<Option<String>, ApiE
     Ok(Some(entry.reference))
 }
 
-/// Forgets `hash` (the link was withdrawn).
+/// Forgets `hash` (the link was never sent).
 pub async fn delete(env: &Env, hash: &LinkTokenHash) -> Result<(), ApiError> {
     let mut init = RequestInit::new();
     init.with_method(Method::Post);

@@ -14,6 +14,7 @@ pub fn status_text(status: &str, rfa: Option<Rfa>) -> Text {
         ("opened", _) => Text::LinkOpened,
         ("complete", _) => Text::AgentComplete,
         ("expired", _) => Text::LinkExpired,
+        ("withdrawn", _) => Text::LinkWithdrawn,
         (_, Some(Rfa::Rfa6)) => Text::AgentUserCancel,
         (_, Some(Rfa::Rfa3)) => Text::AgentCancelled,
         (_, Some(Rfa::Rfa8)) => Text::AgentExpired,
@@ -40,7 +41,7 @@ pub fn LinkStatus(
             <p
                 class="status-line"
                 class:done=link.status == "complete"
-                class:failed=matches!(link.status.as_str(), "failed" | "expired")
+                class:failed=matches!(link.status.as_str(), "failed" | "expired" | "withdrawn")
             >
                 {ctx.tr(text)}
             </p>
@@ -64,6 +65,11 @@ mod tests {
         assert_eq!(status_text("opened", None), Text::LinkOpened);
         assert_eq!(status_text("complete", None), Text::AgentComplete);
         assert_eq!(status_text("expired", None), Text::LinkExpired);
+        assert_eq!(
+            status_text("withdrawn", Some(Rfa::Rfa3)),
+            Text::LinkWithdrawn,
+            "the order a withdrawal cancelled reads as the withdrawal"
+        );
         assert_eq!(status_text("failed", None), Text::AgentFailed);
         assert_eq!(status_text("new", None), Text::AgentFailed);
     }

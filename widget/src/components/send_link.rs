@@ -1,6 +1,8 @@
+use gloo_timers::future::TimeoutFuture;
 use legit_core::{Email, PhoneNumber};
 use leptos::prelude::*;
 use leptos::task::spawn_local;
+use wasm_bindgen::JsCast;
 
 use crate::api::{CreateLink, Stream};
 use crate::app::Ctx;
@@ -52,6 +54,17 @@ pub fn link_locale(lang: Lang) -> Option<&'static str> {
     }
 }
 
+/// What a button on this screen does.
+#[derive(Debug, Clone, Copy)]
+enum Action {
+    /// Back to the form, for another link.
+    Again,
+    /// Take the sent link back.
+    Withdraw,
+    /// Follow the link again after the stream gave up.
+    Follow,
+}
+
 #[derive(Clone)]
 enum Stage {
     Editing,
@@ -76,6 +89,7 @@ pub fn SendLink(
     let stage = RwSignal::new_local(Stage::Editing);
     let following = RwSignal::new_local(None::<Following>);
     let stream = StoredValue::new_local(None::<Stream>);
+    let problem = RwSignal::new(None::<Text>);
     on_cleanup(move || {
         stream.try_set_value(None);
     });
@@ -116,7 +130,7 @@ pub fn SendLink(
             }
         });
     };
-    let follow_again = move |_| {
+    let follow_again = move || {
         following.update(|f| {
             if let Some(f) = f {
                 f.retry();
@@ -187,12 +201,65 @@ pub fn SendLink(
         }
     };
 
-    let again = move |_| {
+    let again = move || {
         stream.set_value(None);
         following.set(None);
         stage.set(Stage::Editing);
         touched.set(false);
+        problem.set(None);
     };
+    // Sent to the wrong number, say: the agent takes the link back. The answer is the link's view, so the
+    // screen changes even before the stream says so.
+    let withdraw = move |actions: Option<web_sys::Element>| {
+        let Some(reference) = following.with_untracked(|f| f.as_ref().map(|f| f.reference.clone()))
+        else {
+            return;
+        };
+        problem.set(None);
+        let api = ctx.api.get_value();
+        spawn_local(async move {
+            match api.withdraw_link(&reference).await {
+                Ok(view) => {
+                    following.try_update(|f| f.as_mut().map(|f| f.viewed(view)));
+                    // The pressed button is gone; focus goes to what the agent may do next, the last
+                    // action left ("Send another link"), once the page has drawn it.
+                    TimeoutFuture::new(0).await;
+                    if let Some(next) = actions
+                        .and_then(|a| a.last_element_child())
+                        .and_then(|b| b.dyn_into::<web_sys::HtmlElement>().ok())
+                    {
+                        let _ = next.focus();
+                    }
+                }
+                Err(e) => {
+                    problem.try_set(Some(match error_text(&e) {
+                        Text::LinkFailed => Text::WithdrawFailed,
+                        text => text,
+                    }));
+                }
+            }
+        });
+    };
+    // Every button here is this one element, so the page carries its code once (DESIGN.md §8).
+    let act = move |action: Action, ev: leptos::ev::MouseEvent| match action {
+        Action::Again => again(),
+        // The button's row, found from the click: the path's first element is the button even inside
+        // `<legit-bankid>`'s shadow root, where `target` is the host.
+        Action::Withdraw => withdraw(
+            ev.composed_path()
+                .get(0)
+                .dyn_into::<web_sys::Element>()
+                .ok()
+                .and_then(|b| b.parent_element()),
+        ),
+        Action::Follow => follow_again(),
+    };
+    let button = move |action: Action, class: &'static str, text: Text| {
+        view! {
+            <button type="button" class=class on:click=move |ev| act(action, ev)>{ctx.tr(text)}</button>
+        }
+    };
+    let alert = move |text: Text| view! { <p class="notice error" role="alert">{ctx.tr(text)}</p> };
     // One live region that stays in the page while the link is followed, so each change is announced.
     let live = move || {
         following.with(|f| {
@@ -225,28 +292,26 @@ pub fn SendLink(
             Some(view! { {status} {expiry} {connection} })
         })
     };
-    let gave_up = move || following.with(|f| f.as_ref().is_some_and(|f| f.gave_up));
+    let gave_up =
+        move || following.with(|f| f.as_ref().is_some_and(|f| f.gave_up && !f.is_final()));
+    let open = move || following.with(|f| f.as_ref().is_some_and(|f| !f.is_final()));
     view! {
         <div class="panel send-link">
             {move || match stage.get() {
                 Stage::Editing | Stage::Sending => form().into_any(),
                 Stage::Sent => view! {
                     <div role="status" aria-live="polite">{live}</div>
+                    {move || problem.get().map(alert)}
                     <div class="actions">
-                        {move || gave_up().then(|| view! {
-                            <button type="button" class="btn primary" on:click=follow_again>
-                                {ctx.tr(Text::FetchStatus)}
-                            </button>
-                        })}
-                        <button type="button" class="btn secondary" on:click=again>{ctx.tr(Text::SendAnother)}</button>
+                        {move || gave_up().then(|| button(Action::Follow, "btn primary", Text::FetchStatus))}
+                        {button(Action::Again, "btn secondary", Text::SendAnother)}
+                        {move || open().then(|| button(Action::Withdraw, "btn secondary", Text::WithdrawLink))}
                     </div>
                 }
                 .into_any(),
                 Stage::Failed(text) => view! {
-                    <p class="notice error" role="alert">{ctx.tr(text)}</p>
-                    <div class="actions">
-                        <button type="button" class="btn secondary" on:click=again>{ctx.tr(Text::TryAgain)}</button>
-                    </div>
+                    {alert(text)}
+                    <div class="actions">{button(Action::Again, "btn secondary", Text::TryAgain)}</div>
                 }
                 .into_any(),
             }}
