@@ -1,5 +1,5 @@
 //! Building the widget: for each mode (`customer`, `agent`, a cargo feature each) `cargo build` for wasm32 in
-//! the `wasm-release` profile, `wasm-bindgen --target web`, `wasm-opt -Oz` and esbuild's minifier on the glue;
+//! the `wasm-release` profile, `wasm-bindgen --target web`, `wasm-opt -Oz --converge` and esbuild's minifier on the glue;
 //! then the hand-written files from `widget/static/` (JavaScript and CSS minified the same way). Everything
 //! lands in `widget/dist/`, laid out as the edge serves it: `embed.html` (at `/embed`), `legit.js` (at
 //! `/legit.js`) and `widget/*` (at `/widget/*`). A page loads one mode's wasm and glue, the loader and the CSS:
@@ -24,7 +24,7 @@ pub const AIM_GZIP: u64 = 70_000;
 /// and the catalogue, is about 66 KB of wasm, gzip), so until they fit, this ceiling (today's sizes plus a margin)
 /// catches regressions and the report prints how far each page is from the budget. Lower it as the widget
 /// shrinks; the goal is `BUDGET_GZIP`.
-pub const CEILING_GZIP: u64 = 158_500;
+pub const CEILING_GZIP: u64 = 158_000;
 
 /// `widget/static/<file>` → `widget/dist/<path>`.
 const STATIC_FILES: &[(&str, &str)] = &[
@@ -105,8 +105,9 @@ pub fn build() -> Result {
         )?;
         let bindgen_wasm = out.join(format!("{out_name}_bg.wasm"));
         util::run(
+            // `--converge` repeats -Oz until nothing shrinks: 0.5–0.8 KB gzip a page for ~10 s each.
             Command::new(&wasm_opt)
-                .arg("-Oz")
+                .args(["-Oz", "--converge"])
                 .arg(&bindgen_wasm)
                 .arg("-o")
                 .arg(&bindgen_wasm),
