@@ -1,5 +1,5 @@
 //! Substring search for the rules the widget runs in the browser. `str::find` with a `&str` pattern brings
-//! core's two-way searcher into the wasm (measured: 1.0 KB gzip on each widget page, DESIGN.md §8); what
+//! core's two-way searcher into the wasm (measured: 0.9 KB gzip on each widget page, DESIGN.md §8); what
 //! is searched here is short (a user agent, a URL, an e-mail address, a phone number), so a plain scan does
 //! as well.
 
