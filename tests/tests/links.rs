@@ -9,7 +9,8 @@ use std::time::{Duration, Instant};
 
 use legit_tests::browser::Browser;
 use legit_tests::edge::{
-    ALLOWED_ORIGIN, Answer, EMAIL_FROM, Edge, SMS_SENDER, TENANT, TENANT_HEADER, new_api_key,
+    ALLOWED_ORIGIN, Answer, EMAIL_FROM, Edge, Events, SMS_SENDER, TENANT, TENANT_HEADER,
+    new_api_key,
 };
 use legit_tests::{DEFAULT_NAME, DEFAULT_PNR, Sim, StatusCode};
 use reqwest::Method;
@@ -45,6 +46,15 @@ async fn withdraw(edge: &Edge, credential: &str, reference: &str) -> Answer {
     let path = format!("/api/v1/links/{reference}/cancel");
     let request = edge.request(Method::POST, &path).bearer_auth(credential);
     edge.send(request, &format!("POST {path}")).await
+}
+
+/// The agent's live stream of a link, as the widget opens it (`EventSource`: the session as `?token=`).
+async fn link_events(edge: &Edge, session: &str, reference: &str) -> Events {
+    edge.stream(
+        &format!("/api/v1/links/{reference}/events"),
+        &format!("?token={session}"),
+    )
+    .await
 }
 
 async fn look_up(edge: &Edge, credential: &str, reference: &str) -> Answer {
@@ -205,12 +215,7 @@ async fn an_sms_link_identifies_the_customer_once_and_the_agent_sees_it_live() {
     );
     let sent_after = began.elapsed();
 
-    let mut live = edge
-        .stream(
-            &format!("/api/v1/links/{reference}/events"),
-            &format!("?token={session}"),
-        )
-        .await;
+    let mut live = link_events(&edge, &session, &reference).await;
     let first = live
         .event_where_within("link", Duration::from_secs(10), "any", |_| true)
         .await;
@@ -470,12 +475,7 @@ async fn an_unopened_link_expires_and_says_so_in_the_customers_language() {
         "the tenant's TTL, rounded up"
     );
 
-    let mut live = edge
-        .stream(
-            &format!("/api/v1/links/{reference}/events"),
-            &format!("?token={session}"),
-        )
-        .await;
+    let mut live = link_events(&edge, &session, &reference).await;
     let expired = live
         .event_where_within("link", Duration::from_secs(15), "expired", |v| {
             v["status"] == "expired"
@@ -581,12 +581,7 @@ async fn an_agent_withdraws_a_link_and_nobody_can_use_it_after_that() {
     assert_eq!(created.status, StatusCode::CREATED, "{created:?}");
     let reference = created.body["reference"].as_str().unwrap().to_owned();
     let url = edge.inbox(PHONE)[0].links[0].clone();
-    let mut live = edge
-        .stream(
-            &format!("/api/v1/links/{reference}/events"),
-            &format!("?token={session}"),
-        )
-        .await;
+    let mut live = link_events(&edge, &session, &reference).await;
     live.event_where_within("link", WAIT, "pending", |v| v["status"] == "pending")
         .await;
     // A page (the tenant named, no agent) cannot take a link back.
@@ -1292,12 +1287,7 @@ async fn the_look_up_discloses_only_what_the_tenant_allows() {
     let created = create_link(&edge, &session, json!({"channel": "sms", "to": PHONE})).await;
     let reference = created.body["reference"].as_str().unwrap().to_owned();
     let url = edge.inbox(PHONE)[0].links[0].clone();
-    let mut live = edge
-        .stream(
-            &format!("/api/v1/links/{reference}/events"),
-            &format!("?token={session}"),
-        )
-        .await;
+    let mut live = link_events(&edge, &session, &reference).await;
     let started = start_link(&edge, token_of(&url), None).await;
     approve_on_this_device(&sim, started.body["autoStartToken"].as_str().unwrap()).await;
     let done = live
