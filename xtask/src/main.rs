@@ -11,6 +11,7 @@ mod install;
 mod tenants;
 mod test;
 mod util;
+mod wasm_names;
 mod widget;
 
 use std::process::ExitCode;
@@ -27,8 +28,8 @@ tasks:
             edge Worker in Miniflare until Ctrl-C; prints the URLs.
   edge      Build the edge Worker into edge/build/ (worker-build --release, with the
             tools `install` put in place; nothing is downloaded).
-  widget    Build the widget into widget/dist/ (cargo for wasm32, wasm-bindgen, wasm-opt -Oz --converge,
-            the static files); prints the sizes, raw and gzip, against the 100 KB budget.
+  widget    Build the widget into widget/dist/ (cargo for wasm32, wasm-bindgen, its names shortened,
+            wasm-opt -Oz --converge, the static files); prints the sizes, raw and gzip, against the 100 KB budget.
   test      install, then cargo fmt --check, clippy -D warnings (also the widget for wasm32),
             build the widget and the edge Worker, cargo test, the widget's wasm tests in
             headless Chromium; stops at the first failure; prints how long each step took.
