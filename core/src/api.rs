@@ -244,15 +244,19 @@ pub enum FailReason {
     UnexpectedAnswer,
     /// The order was completed by someone other than the person asked for.
     IdentityMismatch,
+    /// The verification link it ran for was withdrawn by whoever sent it: an RP cancel, which the person on
+    /// the link's page must not read as their link being used up.
+    LinkWithdrawn,
 }
 
 impl FailReason {
-    pub const ALL: [FailReason; 5] = [
+    pub const ALL: [FailReason; 6] = [
         FailReason::Cancelled,
         FailReason::BankIdUnavailable,
         FailReason::BankIdRejected,
         FailReason::UnexpectedAnswer,
         FailReason::IdentityMismatch,
+        FailReason::LinkWithdrawn,
     ];
 
     pub fn code(self) -> &'static str {
@@ -262,13 +266,14 @@ impl FailReason {
             FailReason::BankIdRejected => "bankid_rejected",
             FailReason::UnexpectedAnswer => "unexpected_answer",
             FailReason::IdentityMismatch => "identity_mismatch",
+            FailReason::LinkWithdrawn => "link_withdrawn",
         }
     }
 
     /// BANKID.md §8.1: RFA3 for our own cancel, RFA5 where trying again can help, RFA22 otherwise.
     pub fn rfa(self) -> Rfa {
         match self {
-            FailReason::Cancelled => rfa::CANCELLED_BY_US,
+            FailReason::Cancelled | FailReason::LinkWithdrawn => rfa::CANCELLED_BY_US,
             FailReason::BankIdUnavailable => Rfa::Rfa5,
             FailReason::BankIdRejected
             | FailReason::UnexpectedAnswer
@@ -365,7 +370,7 @@ impl OrderEvent {
             kind,
             status: OrderStatus::Failed,
             // Mirrors what BankID's collect says after an RP cancel, so the widget needs one rule for both.
-            hint_code: (reason == FailReason::Cancelled)
+            hint_code: matches!(reason, FailReason::Cancelled | FailReason::LinkWithdrawn)
                 .then(|| bankid::HintCode::Cancelled.as_str().to_owned()),
             rfa: Some(reason.rfa()),
             error_code: Some(reason.code().to_owned()),

@@ -28,8 +28,8 @@ pub const MAX_PAGE: u32 = 1_000;
 pub enum Outcome {
     Complete,
     Failed,
-    /// Ended by the person (in the app) or by the agent or page: BankID's `userCancel`/`cancelled`, or the
-    /// edge's own cancel.
+    /// Ended by the person (in the app) or by the agent or page: BankID's `userCancel`/`cancelled`, the
+    /// edge's own cancel, or the withdrawal of the link it ran for (`link_withdrawn`).
     Cancelled,
 }
 
@@ -152,7 +152,12 @@ impl AuditEntry {
         let outcome = match event.status {
             OrderStatus::Pending => return None,
             OrderStatus::Complete => Outcome::Complete,
-            OrderStatus::Failed if matches!(code.as_deref(), Some("userCancel" | "cancelled")) => {
+            OrderStatus::Failed
+                if matches!(
+                    code.as_deref(),
+                    Some("userCancel" | "cancelled" | "link_withdrawn")
+                ) =>
+            {
                 Outcome::Cancelled
             }
             OrderStatus::Failed => Outcome::Failed,
@@ -557,6 +562,13 @@ mod tests {
                 Some("identity_mismatch"),
                 Outcome::Failed,
                 Some("identity_mismatch"),
+            ),
+            // Its link withdrawn by the sender: an RP cancel, told apart by its code.
+            (
+                Some("cancelled"),
+                Some("link_withdrawn"),
+                Outcome::Cancelled,
+                Some("link_withdrawn"),
             ),
             (
                 None,

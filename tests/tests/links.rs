@@ -118,20 +118,27 @@ async fn assert_gone_page(edge: &Edge, url: &str, swedish: &str, english: &str) 
 /// The token at the end of a link URL.
 /// The channel of each audit row, once the first is written (just after the order's final event).
 async fn audit_channels(edge: &Edge) -> Vec<String> {
+    audit_rows(edge)
+        .await
+        .iter()
+        .map(|e| e["channel"].as_str().unwrap_or_default().to_owned())
+        .collect()
+}
+
+/// The audit log's rows, once there are any (an ended order writes its row just after it answers).
+async fn audit_rows(edge: &Edge) -> Vec<Value> {
     let deadline = Instant::now() + Duration::from_secs(10);
     loop {
         let request = edge
             .request(Method::GET, "/admin/audit")
             .bearer_auth(&edge.api_key);
         let answer = edge.send(request, "GET /admin/audit").await;
-        let channels: Vec<String> = answer.body["entries"]
+        let rows = answer.body["entries"]
             .as_array()
-            .into_iter()
-            .flatten()
-            .map(|e| e["channel"].as_str().unwrap_or_default().to_owned())
-            .collect();
-        if !channels.is_empty() || Instant::now() > deadline {
-            return channels;
+            .cloned()
+            .unwrap_or_default();
+        if !rows.is_empty() || Instant::now() > deadline {
+            return rows;
         }
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
@@ -648,6 +655,10 @@ async fn an_agent_withdraws_a_link_and_nobody_can_use_it_after_that() {
     let ended = customer.final_state().await;
     assert_eq!(ended["status"], "failed", "{ended}");
     assert_eq!(ended["hintCode"], "cancelled", "{ended}");
+    assert_eq!(
+        ended["errorCode"], "link_withdrawn",
+        "the customer's page must not read it as a link used up: {ended}"
+    );
     let order = sim.order(&order_ref).await;
     assert_eq!(order["status"], "failed", "BankID must know: {order}");
     assert_eq!(order["hintCode"], "cancelled", "{order}");
@@ -665,7 +676,16 @@ async fn an_agent_withdraws_a_link_and_nobody_can_use_it_after_that() {
     let start = start_link(&edge, token_of(&url), Some(&cookie)).await;
     assert_eq!(start.body["error"]["code"], "link_withdrawn", "{start:?}");
     assert_eq!(sim.orders().await.len(), 1, "no new order");
-    assert_eq!(audit_channels(&edge).await, ["linkSms"]);
+    let rows = audit_rows(&edge).await;
+    assert_eq!(rows.len(), 1, "{rows:?}");
+    assert_eq!(
+        (&rows[0]["channel"], &rows[0]["outcome"], &rows[0]["code"]),
+        (
+            &json!("linkSms"),
+            &json!("cancelled"),
+            &json!("link_withdrawn")
+        )
+    );
     edge.assert_no_secrets(&sim).await;
 }
 
@@ -963,9 +983,10 @@ async fn widget_shows_identified(agent: &Browser) -> Result<String, Box<dyn std:
         .await?)
 }
 
-/// The agent sent the link to the wrong number: one press takes it back. The widget says so and offers only
-/// "Send another"; whoever got the text finds a page saying the link was withdrawn, and nothing reaches
-/// BankID.
+/// The agent sent the link to the wrong number, and whoever got it is already looking at the QR code: one
+/// press takes it back. The agent's widget says so and offers only "Send another"; the stranger's page (320 px)
+/// says at once that the sender withdrew the link, not that it was used up, with nothing to press; BankID's
+/// order is cancelled; opened again, the link is a page saying it was withdrawn.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn in_chromium_an_agent_withdraws_a_link_sent_to_the_wrong_number()
 -> Result<(), Box<dyn std::error::Error>> {
@@ -974,6 +995,16 @@ async fn in_chromium_an_agent_withdraws_a_link_sent_to_the_wrong_number()
     let agent = softphone_agent(&edge, &session).await?;
     let reference = send_from_widget(&agent).await?;
     let url = edge.inbox(PHONE_E164)[0].links[0].clone();
+    let stranger = Browser::start().await?;
+    stranger.set_window_size(320, 800).await?;
+    stranger.goto(&url).await?;
+    stranger.click_text("button", "Mobile BankID", WAIT).await?;
+    stranger.wait_for(".qr svg", WAIT).await?;
+    agent
+        .wait_for_text(LINK_STATUS, "The customer has opened the link", WAIT)
+        .await?;
+    let order_ref = only_order_ref(&sim).await;
+
     let actions = "#legit-panel-link .actions button";
     assert_eq!(
         agent.find_all(actions).await?.len(),
@@ -1014,17 +1045,44 @@ async fn in_chromium_an_agent_withdraws_a_link_sent_to_the_wrong_number()
         "withdrawn"
     );
 
-    let phone = Browser::start_as(MOBILE_UA).await?;
-    phone.set_window_size(390, 844).await?;
-    phone.goto(&url).await?;
-    phone
+    const WITHDRAWN: &str = "Whoever sent this link has withdrawn it.";
+    stranger
+        .wait_for_text(".customer .lead", WITHDRAWN, WAIT)
+        .await?;
+    let text = stranger.text(".customer").await?;
+    assert!(!text.contains("can only be used once"), "{text}");
+    assert!(
+        stranger.find_all(".customer button").await?.is_empty(),
+        "nothing to press that the edge would refuse"
+    );
+    let focused = stranger
+        .client()
+        .execute("return document.activeElement.textContent", vec![])
+        .await?;
+    assert!(
+        focused.as_str().is_some_and(|t| t.starts_with(WITHDRAWN)),
+        "focus: {focused}"
+    );
+    assert_eq!(
+        stranger.axe_violations().await?,
+        json!([]),
+        "axe-core on a withdrawn link's page"
+    );
+    stranger
+        .screenshot("links-customer-withdrawn-320.png")
+        .await?;
+    let order = sim.order(&order_ref).await;
+    assert_eq!(
+        (&order["status"], &order["hintCode"]),
+        (&json!("failed"), &json!("cancelled")),
+        "BankID's order ended too: {order}"
+    );
+    stranger.client().refresh().await?;
+    stranger
         .wait_for_text("h1", "This link has been withdrawn", WAIT)
         .await?;
-    phone
-        .screenshot("links-customer-withdrawn-phone.png")
-        .await?;
-    assert!(sim.orders().await.is_empty(), "nothing reached BankID");
-    phone.close().await?;
+    assert_eq!(sim.orders().await.len(), 1, "no second order");
+    stranger.close().await?;
     agent.close().await?;
     edge.assert_no_secrets(&sim).await;
     Ok(())

@@ -526,6 +526,7 @@ pub fn agent_text(phase: &Phase) -> Option<Text> {
                 "cancelled" => Text::AgentCancelled,
                 "bankid_unavailable" => Text::AgentUnavailable,
                 "identity_mismatch" => Text::AgentMismatch,
+                "link_withdrawn" => Text::LinkWithdrawn,
                 legit_core::ivr::ALREADY_IN_PROGRESS => Text::AgentAlreadyInProgress,
                 _ => Text::AgentFailed,
             },
@@ -589,6 +590,8 @@ pub fn link_spent(phase: &Phase) -> Option<Text> {
         },
         // The stream was lost, not the order: a new start through the link asks the edge, which knows.
         Why::Unreachable => None,
+        // Withdrawn while its order ran: the sender ended it, the person did not use it up.
+        Why::Edge { code } if code == "link_withdrawn" => Some(Text::LinkWithdrawnAskNew),
         Why::BankId { .. } | Why::Edge { .. } | Why::CancelledHere => Some(Text::LinkSpentAskNew),
     }
 }
@@ -917,6 +920,16 @@ mod tests {
         assert!(effects.contains(&Effect::Host(HostEvent::Cancelled {
             order_id: ID.into()
         })));
+        // An agent who looks up the order of a link they withdrew reads that, not a plain failure.
+        let mut m = Machine::new(OrderKind::Auth, Flow::OtherDevice);
+        started(&mut m);
+        m.step(Input::State(OrderEvent::failed(
+            ID,
+            OrderKind::Auth,
+            FailReason::LinkWithdrawn,
+            1,
+        )));
+        assert_eq!(agent_text(&m.phase), Some(Text::LinkWithdrawn));
     }
 
     #[test]
@@ -1115,6 +1128,17 @@ mod tests {
         assert_eq!(
             refused(410, "link_withdrawn"),
             Some(Text::LinkWithdrawnAskNew)
+        );
+        // Withdrawn while its order ran: the order's end says so, and the customer is not told the link was
+        // used up, nor offered a try that the edge would refuse.
+        let mut m = Machine::new(OrderKind::Auth, Flow::OtherDevice);
+        started(&mut m);
+        let ended = OrderEvent::failed(ID, OrderKind::Auth, FailReason::LinkWithdrawn, 2);
+        let effects = m.step(Input::State(ended));
+        assert_eq!(link_spent(&m.phase), Some(Text::LinkWithdrawnAskNew));
+        assert!(
+            effects.iter().any(|e| matches!(e, Effect::Host(HostEvent::Failed { error_code: Some(c), .. }) if c == "link_withdrawn")),
+            "{effects:?}"
         );
         // The link is untouched by these: trying again is the way on.
         assert_eq!(refused(429, "rate_limited"), None);

@@ -529,7 +529,7 @@ impl LinkObject {
             self.arm(&record, now).await?;
             if running && let Some(order_id) = &record.order_id {
                 let access = OrderAccess::Tenant(record.link.tenant.clone());
-                if let Err(e) = order::cancel(&self.env, order_id, &access).await {
+                if let Err(e) = order::withdraw(&self.env, order_id, &access).await {
                     console_warn!("link: cancelling the withdrawn link's order failed: {e}");
                 }
             }

@@ -163,6 +163,16 @@ pub async fn cancel(env: &Env, order_id: &str, access: &OrderAccess) -> Result<R
     call(env, order_id, Method::Post, "/cancel", None, Some(access)).await
 }
 
+/// Cancels the order because the link it runs for was withdrawn: the same at BankID, but its viewers read
+/// `link_withdrawn`, not `cancelled`.
+pub async fn withdraw(
+    env: &Env,
+    order_id: &str,
+    access: &OrderAccess,
+) -> Result<Response, ApiError> {
+    call(env, order_id, Method::Post, "/withdraw", None, Some(access)).await
+}
+
 async fn call(
     env: &Env,
     order_id: &str,
@@ -231,7 +241,14 @@ impl DurableObject for OrderObject {
                 }
                 Err(e) => Err(e),
             },
-            (Method::Post, "/cancel") => self.on_cancel(asking_tenant(&req)).await,
+            (Method::Post, "/cancel") => {
+                self.on_cancel(asking_tenant(&req), FailReason::Cancelled)
+                    .await
+            }
+            (Method::Post, "/withdraw") => {
+                self.on_cancel(asking_tenant(&req), FailReason::LinkWithdrawn)
+                    .await
+            }
             (Method::Post, "/refused") => match req.text().await {
                 Ok(body) => self.on_refused(&body).await,
                 Err(e) => Err(e.into()),
@@ -381,7 +398,12 @@ impl OrderObject {
         Ok(Response::from_stream(rx.map(Ok::<Vec<u8>, worker::Error>))?.with_headers(headers))
     }
 
-    async fn on_cancel(&self, tenant: Option<String>) -> Result<Response, ApiError> {
+    /// Ends the order at BankID and here, for `reason` (a cancel, or its link's withdrawal).
+    async fn on_cancel(
+        &self,
+        tenant: Option<String>,
+        reason: FailReason,
+    ) -> Result<Response, ApiError> {
         let record = self.load_for(tenant).await?;
         if record.ended_ms.is_some() {
             return Ok(Response::from_json(&self.served(&record, now_ms()))?);
@@ -406,12 +428,7 @@ impl OrderObject {
         };
         if record.ended_ms.is_none() {
             let o = &record.order;
-            record.event = OrderEvent::failed(
-                &o.order_id,
-                o.kind,
-                FailReason::Cancelled,
-                record.event.collects,
-            );
+            record.event = OrderEvent::failed(&o.order_id, o.kind, reason, record.event.collects);
             record = self.finish(record, now_ms()).await?;
         }
         Ok(Response::from_json(&record.event)?)
