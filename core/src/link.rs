@@ -388,6 +388,18 @@ pub enum LinkRefusal {
 }
 
 impl LinkRefusal {
+    pub const ALL: [LinkRefusal; 4] = [
+        LinkRefusal::Unknown,
+        LinkRefusal::Used,
+        LinkRefusal::Expired,
+        LinkRefusal::Withdrawn,
+    ];
+
+    /// The refusal a [`LinkRefusal::code`] names, as the link's object answers it to the Worker.
+    pub fn from_code(code: &str) -> Option<LinkRefusal> {
+        LinkRefusal::ALL.into_iter().find(|r| r.code() == code)
+    }
+
     /// Stable snake_case identifier.
     pub fn code(self) -> &'static str {
         match self {
@@ -517,6 +529,20 @@ impl LinkState {
             LinkStatus::Expired => Err(LinkRefusal::Expired),
             LinkStatus::Withdrawn => Err(LinkRefusal::Withdrawn),
             LinkStatus::Opened | LinkStatus::Complete | LinkStatus::Failed => {
+                Err(LinkRefusal::Used)
+            }
+        }
+    }
+
+    /// Whether the browser running the link's order may hand the link to a new order of its own (it
+    /// started over, on another device say): only while the link is open; otherwise why not, as a start
+    /// through it would be told, so a link withdrawn meanwhile reads as withdrawn, not as used.
+    pub fn may_switch(&self, now_ms: u64) -> Result<(), LinkRefusal> {
+        match self.status(now_ms) {
+            LinkStatus::Opened => Ok(()),
+            LinkStatus::Expired => Err(LinkRefusal::Expired),
+            LinkStatus::Withdrawn => Err(LinkRefusal::Withdrawn),
+            LinkStatus::Pending | LinkStatus::Complete | LinkStatus::Failed => {
                 Err(LinkRefusal::Used)
             }
         }
@@ -772,13 +798,20 @@ mod tests {
         let mut link = LinkState::new(T0, DEFAULT_LINK_TTL_MS);
         assert_eq!(link.expires_ms, T0 + 900_000);
         assert_eq!(link.status(T0), LinkStatus::Pending);
+        assert_eq!(link.may_switch(T0), Err(LinkRefusal::Used), "never opened");
         assert_eq!(link.open(T0 + 899_999), Ok(()));
         assert_eq!(link.status(T0 + 899_999), LinkStatus::Opened);
+        assert_eq!(
+            link.may_switch(T0 + 10 * 900_000),
+            Ok(()),
+            "open until its order ends"
+        );
         assert_eq!(link.open(T0 + 900_000), Err(LinkRefusal::Used));
         // Opened links do not expire; the order does.
         assert_eq!(link.status(T0 + 10 * 900_000), LinkStatus::Opened);
         link.finish(true);
         assert_eq!(link.status(T0 + 900_000), LinkStatus::Complete);
+        assert_eq!(link.may_switch(T0 + 900_000), Err(LinkRefusal::Used));
         link.finish(false);
         assert_eq!(link.status(T0 + 900_000), LinkStatus::Complete);
         assert_eq!(link.open(T0 + 900_000), Err(LinkRefusal::Used));
@@ -837,6 +870,8 @@ mod tests {
             "its order must be cancelled"
         );
         assert_eq!(link.status(T0 + 2), LinkStatus::Withdrawn);
+        // A browser starting over just then is told the link was withdrawn, not that it was used.
+        assert_eq!(link.may_switch(T0 + 2), Err(LinkRefusal::Withdrawn));
         // The cancelled order's end reads as the withdrawal it was.
         let mut cancelled = link;
         cancelled.finish(false);
@@ -863,12 +898,15 @@ mod tests {
             assert_eq!(serde_json::to_value(s).unwrap(), s.as_str());
         }
         assert!(!LinkStatus::Opened.is_final());
-        for r in [
-            LinkRefusal::Unknown,
-            LinkRefusal::Used,
-            LinkRefusal::Expired,
-            LinkRefusal::Withdrawn,
-        ] {
+        for r in LinkRefusal::ALL {
+            // A new refusal must join ALL, or the Worker would read it as `link_unknown`.
+            match r {
+                LinkRefusal::Unknown
+                | LinkRefusal::Used
+                | LinkRefusal::Expired
+                | LinkRefusal::Withdrawn => {}
+            }
+            assert_eq!(LinkRefusal::from_code(r.code()), Some(r));
             assert!(r.code().starts_with("link_"));
             assert!(matches!(r.http_status(), 404 | 410));
             for lang in [Lang::Sv, Lang::En] {
@@ -877,6 +915,7 @@ mod tests {
             }
             assert_ne!(r.advice(Lang::Sv), r.advice(Lang::En));
         }
+        assert_eq!(LinkRefusal::from_code("link_gone"), None);
     }
 
     proptest! {

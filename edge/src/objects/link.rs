@@ -277,12 +277,10 @@ pub async fn order_ended(env: &Env, reference: &str, ended: &OrderEnded) -> Resu
     Ok(())
 }
 
+/// The refusal the object answered, so a browser that lost a race (the link withdrawn, expired or used just
+/// before it) is told which.
 fn refusal_of(code: &str) -> LinkRefusal {
-    match code {
-        "link_expired" => LinkRefusal::Expired,
-        "link_used" => LinkRefusal::Used,
-        _ => LinkRefusal::Unknown,
-    }
+    LinkRefusal::from_code(code).unwrap_or(LinkRefusal::Unknown)
 }
 
 enum CallError {
@@ -480,15 +478,16 @@ impl LinkObject {
         let switch: Switch = serde_json::from_str(body)?;
         let mut record = self.load_by_token(&switch.token_hash).await?;
         let now = now_ms();
-        let running = record.link.state.status(now) == LinkStatus::Opened
-            && record.order_id.as_deref() == Some(switch.from.as_str());
-        let answer: Result<(), String> = if running {
-            record.order_id = Some(switch.to);
-            self.save(&record).await?;
-            self.broadcast_view(&record, now).await;
-            Ok(())
-        } else {
-            Err(LinkRefusal::Used.code().to_owned())
+        let answer: Result<(), String> = match record.link.state.may_switch(now) {
+            Ok(()) if record.order_id.as_deref() == Some(switch.from.as_str()) => {
+                record.order_id = Some(switch.to);
+                self.save(&record).await?;
+                self.broadcast_view(&record, now).await;
+                Ok(())
+            }
+            // Another browser's order runs the link.
+            Ok(()) => Err(LinkRefusal::Used.code().to_owned()),
+            Err(refusal) => Err(refusal.code().to_owned()),
         };
         Ok(Response::from_json(&answer)?)
     }
