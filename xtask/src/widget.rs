@@ -162,7 +162,7 @@ fn shorten_names(wasm: &Path, glue: &Path) -> Result {
 
 /// `from` minified into `to` (the same file is fine): JavaScript stays an ES module (`import.meta.url`, top-level
 /// `await` and exports kept), CSS keeps its custom properties. The sources stay readable; only `dist` is
-/// minified (it takes the glue from 7.9 to 5.7 KB gzip).
+/// minified (it took the glue from 7.9 to 5.7 KB gzip, before [`wasm_names`] took it to 4.1).
 fn minify(esbuild: &Path, from: &Path, to: &Path) -> Result {
     let mut command = Command::new(esbuild);
     command

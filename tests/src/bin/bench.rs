@@ -348,7 +348,6 @@ async fn edge_figures(sim: &Sim) -> String {
     format!("{table}{viewers_table}{size_row}")
 }
 
-/// One edge call answered with `status`, its body read.
 /// BankID is not 0.1 ms away, as the simulator on loopback is, but tens of milliseconds. With the simulator
 /// answering starts `DISTANT_MS` late (its `latency` fault, which itself adds ~1.3 ms), this shows whether what
 /// the edge adds holds when BankID is slow to answer. (The row names say 20 ms: keep them in step.)
@@ -406,6 +405,7 @@ async fn distant_bankid(sim: &Sim, client: &reqwest::Client, edge: &Edge) -> Str
     )
 }
 
+/// One edge call answered with `status`, its body read.
 async fn edge_call(request: reqwest::RequestBuilder, status: StatusCode) {
     let answer = request.send().await.expect("edge call");
     assert_eq!(answer.status(), status);
