@@ -962,6 +962,24 @@ async fn softphone_agent(
     Ok(agent)
 }
 
+/// Someone opens the link at 320 px and picks the QR code; returns their browser once the agent's widget
+/// shows the link opened, and BankID's order.
+async fn open_with_qr(
+    sim: &Sim,
+    agent: &Browser,
+    url: &str,
+) -> Result<(Browser, String), Box<dyn std::error::Error>> {
+    let browser = Browser::start().await?;
+    browser.set_window_size(320, 800).await?;
+    browser.goto(url).await?;
+    browser.click_text("button", "Mobile BankID", WAIT).await?;
+    browser.wait_for(".qr svg", WAIT).await?;
+    agent
+        .wait_for_text(LINK_STATUS, "The customer has opened the link", WAIT)
+        .await?;
+    Ok((browser, only_order_ref(sim).await))
+}
+
 /// Presses "Send link" in the agent's widget and returns the reference number it shows once sent.
 async fn send_from_widget(agent: &Browser) -> Result<String, Box<dyn std::error::Error>> {
     agent
@@ -995,15 +1013,7 @@ async fn in_chromium_an_agent_withdraws_a_link_sent_to_the_wrong_number()
     let agent = softphone_agent(&edge, &session).await?;
     let reference = send_from_widget(&agent).await?;
     let url = edge.inbox(PHONE_E164)[0].links[0].clone();
-    let stranger = Browser::start().await?;
-    stranger.set_window_size(320, 800).await?;
-    stranger.goto(&url).await?;
-    stranger.click_text("button", "Mobile BankID", WAIT).await?;
-    stranger.wait_for(".qr svg", WAIT).await?;
-    agent
-        .wait_for_text(LINK_STATUS, "The customer has opened the link", WAIT)
-        .await?;
-    let order_ref = only_order_ref(&sim).await;
+    let (stranger, order_ref) = open_with_qr(&sim, &agent, &url).await?;
 
     let actions = "#legit-panel-link .actions button";
     assert_eq!(
@@ -1204,15 +1214,7 @@ async fn in_chromium_a_link_the_customer_cancels_shows_the_agent_what_happened()
     let agent = softphone_agent(&edge, &session).await?;
     let reference = send_from_widget(&agent).await?;
     let url = edge.inbox(PHONE_E164)[0].links[0].clone();
-    let customer = Browser::start().await?;
-    customer.set_window_size(320, 800).await?;
-    customer.goto(&url).await?;
-    customer.click_text("button", "Mobile BankID", WAIT).await?;
-    customer.wait_for(".qr svg", WAIT).await?;
-    agent
-        .wait_for_text(LINK_STATUS, "The customer has opened the link", WAIT)
-        .await?;
-    let order_ref = only_order_ref(&sim).await;
+    let (customer, order_ref) = open_with_qr(&sim, &agent, &url).await?;
     sim.act_ok(&order_ref, "cancel", None).await;
     let seen = agent
         .wait_for_text(LINK_STATUS, "The customer cancelled in BankID", WAIT)

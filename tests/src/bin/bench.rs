@@ -166,15 +166,7 @@ async fn edge_figures(sim: &Sim) -> String {
         let cancelled = micros(t);
 
         let t = Instant::now();
-        let answer = client
-            .post(edge.url("/api/v1/orders"))
-            .header("X-Legit-Tenant", legit_tests::edge::TENANT)
-            .json(&json!({"kind": "auth"}))
-            .send()
-            .await
-            .expect("edge start");
-        assert_eq!(answer.status(), StatusCode::CREATED);
-        let body: Value = answer.json().await.expect("start answer");
+        let body = start_through_edge(&client, &edge).await;
         let edge_started = micros(t);
         let id = body["orderId"].as_str().expect("orderId");
         let token = body["orderToken"].as_str().expect("orderToken");
@@ -369,15 +361,7 @@ async fn distant_bankid(sim: &Sim, client: &reqwest::Client, edge: &Edge) -> Str
 
         sim.add_fault(latency.clone()).await;
         let t = Instant::now();
-        let answer = client
-            .post(edge.url("/api/v1/orders"))
-            .header("X-Legit-Tenant", legit_tests::edge::TENANT)
-            .json(&json!({"kind": "auth"}))
-            .send()
-            .await
-            .expect("edge start");
-        assert_eq!(answer.status(), StatusCode::CREATED);
-        let body: Value = answer.json().await.expect("start answer");
+        let body = start_through_edge(client, edge).await;
         let relayed_micros = micros(t);
         let id = body["orderId"].as_str().expect("orderId");
         let cancel = client
@@ -403,6 +387,19 @@ async fn distant_bankid(sim: &Sim, client: &reqwest::Client, edge: &Edge) -> Str
         direct.row("baseline"),
         relayed.row(&format!("+{} / +{}", overhead(50.0), overhead(95.0)))
     )
+}
+
+/// A page's auth order started through the edge; its answer (`orderId`, `orderToken`).
+async fn start_through_edge(client: &reqwest::Client, edge: &Edge) -> Value {
+    let answer = client
+        .post(edge.url("/api/v1/orders"))
+        .header("X-Legit-Tenant", legit_tests::edge::TENANT)
+        .json(&json!({"kind": "auth"}))
+        .send()
+        .await
+        .expect("edge start");
+    assert_eq!(answer.status(), StatusCode::CREATED);
+    answer.json().await.expect("start answer")
 }
 
 /// One edge call answered with `status`, its body read.
