@@ -11,6 +11,7 @@ mod install;
 mod tenants;
 mod test;
 mod util;
+mod wasm_classes;
 mod wasm_names;
 mod widget;
 

@@ -50,17 +50,11 @@ pub fn shorten(wasm: &[u8], glue: &str) -> Result<(Vec<u8>, String)> {
             _ => {}
         }
     }
-    let mut out = wasm[..8].to_vec();
-    for (id, body) in sections {
-        out.push(id);
-        leb(&mut out, body.len());
-        out.extend_from_slice(&body);
-    }
-    Ok((out, glue))
+    Ok((assemble(sections), glue))
 }
 
 const IMPORT: u8 = 2;
-const EXPORT: u8 = 7;
+pub(crate) const EXPORT: u8 = 7;
 
 struct Names {
     taken: HashSet<String>,
@@ -89,7 +83,7 @@ impl Names {
 }
 
 /// Where `name` occurs in `text` as a whole JavaScript identifier.
-fn uses(text: &str, name: &str) -> Vec<usize> {
+pub(crate) fn uses(text: &str, name: &str) -> Vec<usize> {
     let is_ident = |c: char| c.is_ascii_alphanumeric() || c == '_' || c == '$';
     let mut found = Vec::new();
     let mut from = 0;
@@ -135,8 +129,8 @@ struct Import {
     desc: Vec<u8>,
 }
 
-struct Export {
-    name: String,
+pub(crate) struct Export {
+    pub(crate) name: String,
     desc: Vec<u8>,
 }
 
@@ -187,7 +181,8 @@ impl<'a> Reader<'a> {
     }
 }
 
-fn sections(wasm: &[u8]) -> Result<Vec<(u8, Vec<u8>)>> {
+/// The module's sections, each as its id and body.
+pub(crate) fn sections(wasm: &[u8]) -> Result<Vec<(u8, Vec<u8>)>> {
     if wasm.get(..8) != Some(b"\0asm\x01\0\0\0") {
         return Err("not a wasm module (version 1)".into());
     }
@@ -199,6 +194,17 @@ fn sections(wasm: &[u8]) -> Result<Vec<(u8, Vec<u8>)>> {
         out.push((id, r.take(n)?.to_vec()));
     }
     Ok(out)
+}
+
+/// A module (version 1) made of `sections`.
+pub(crate) fn assemble(sections: Vec<(u8, Vec<u8>)>) -> Vec<u8> {
+    let mut out = b"\0asm\x01\0\0\0".to_vec();
+    for (id, body) in sections {
+        out.push(id);
+        leb(&mut out, body.len());
+        out.extend_from_slice(&body);
+    }
+    out
 }
 
 fn imports(body: &[u8]) -> Result<Vec<Import>> {
@@ -237,7 +243,7 @@ fn imports(body: &[u8]) -> Result<Vec<Import>> {
     Ok(out)
 }
 
-fn exports(body: &[u8]) -> Result<Vec<Export>> {
+pub(crate) fn exports(body: &[u8]) -> Result<Vec<Export>> {
     let mut r = Reader { bytes: body, at: 0 };
     let count = r.leb()?;
     let mut out = Vec::with_capacity(count);
@@ -267,7 +273,7 @@ fn encode_imports(list: &[Import]) -> Vec<u8> {
     out
 }
 
-fn encode_exports(list: &[Export]) -> Vec<u8> {
+pub(crate) fn encode_exports(list: &[Export]) -> Vec<u8> {
     let mut out = Vec::new();
     leb(&mut out, list.len());
     for e in list {
