@@ -103,6 +103,11 @@ pub fn return_to(
     }
 }
 
+/// This page's address, the `page` of [`return_to`] and [`order_return_url`] in the browser.
+pub fn page_url() -> Option<String> {
+    web_sys::window().and_then(|w| w.location().href().ok())
+}
+
 /// The order's `returnUrl` (BANKID.md §7: in v6 the return address goes in the order, and wins over the launch
 /// URL's `redirect`): the page iOS Safari comes back to ([`return_to`]). A browser's scheme is not an
 /// address BankID takes there; it stays in the launch URL.

@@ -109,9 +109,16 @@ pub fn build() -> Result {
         let glue = out.join(format!("{out_name}.js"));
         trim(&bindgen_wasm, &glue)?;
         util::run(
-            // `--converge` repeats -Oz until nothing shrinks: 0.5–0.8 KB gzip a page for ~10 s each.
+            // `--converge` repeats -Oz until nothing shrinks: 0.5–0.8 KB gzip a page for ~10 s each. The
+            // producers and target-features sections are for tools, not browsers (0.2 KB gzip); wasm-opt has
+            // read the features it may use before it strips them.
             Command::new(&wasm_opt)
-                .args(["-Oz", "--converge"])
+                .args([
+                    "-Oz",
+                    "--converge",
+                    "--strip-producers",
+                    "--strip-target-features",
+                ])
                 .arg(&bindgen_wasm)
                 .arg("-o")
                 .arg(&bindgen_wasm),

@@ -83,9 +83,7 @@ pub fn CustomerFlow(
         call_initiator: None,
         user_visible_data: None,
         end_user_ip: None,
-        return_url: launch::order_return_url(ctx.platform, ctx.in_iframe, || {
-            web_sys::window().and_then(|w| w.location().href().ok())
-        }),
+        return_url: launch::order_return_url(ctx.platform, ctx.in_iframe, launch::page_url),
     };
     let choose = move |flow: Flow| {
         runner.machine.update(|m| m.set_flow(flow));

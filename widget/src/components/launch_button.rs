@@ -25,9 +25,7 @@ pub fn LaunchButton(
     /// Whether the app has yet to pick the order up; once it has, the button goes (its slot stays).
     app_not_opened: Memo<bool>,
 ) -> impl IntoView {
-    let return_to = launch::return_to(ctx.platform, ctx.in_iframe, || {
-        web_sys::window().and_then(|w| w.location().href().ok())
-    });
+    let return_to = launch::return_to(ctx.platform, ctx.in_iframe, launch::page_url);
     let url = launch::launch_url(&token, ctx.platform.device, return_to.as_deref());
     let used = token_used(&token);
     let plan = launch::plan(ctx.platform, ctx.in_iframe, used);
