@@ -105,7 +105,8 @@ mod tests {
     }
 
     /// The shape of wasm-bindgen 0.2's glue for an exported Rust struct `Source`.
-    const GLUE: &str = "export class Source {\n    free() {\n        wasm.__wbg_source_free(this.__wbg_ptr, 0);\n    }\n    \
+    const GLUE: &str = "export class Source {\n    free() {\n        \
+                        wasm.__wbg_source_free(this.__wbg_ptr, 0);\n    }\n    \
                         pull(c) {\n        return wasm.source_pull(this.__wbg_ptr, c);\n    }\n}\n\
                         if (Symbol.dispose) Source.prototype[Symbol.dispose] = Source.prototype.free;\n\n\
                         export function start_embed() {\n    wasm.start_embed();\n}\n\

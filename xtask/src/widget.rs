@@ -1,10 +1,10 @@
 //! Building the widget: for each mode (`customer`, `agent`, a cargo feature each) `cargo build` for wasm32 in
 //! the `wasm-release` profile, `wasm-bindgen --target web`, the classes no page uses dropped
 //! ([`wasm_classes`]), its names shortened ([`wasm_names`]), `wasm-opt -Oz --converge` and esbuild's minifier
-//! on the glue; then the hand-written files from `widget/static/` (JavaScript and CSS minified the same way). Everything lands in `widget/dist/`, laid out as
-//! the edge serves it: `embed.html` (at `/embed`), `legit.js` (at `/legit.js`) and `widget/*` (at
-//! `/widget/*`). A page loads one mode's wasm and glue, the loader and the CSS: that is what the budget
-//! (DESIGN.md §8) counts, printed per mode, raw and gzip.
+//! on the glue; then the hand-written files from `widget/static/` (JavaScript and CSS minified the same way).
+//! Everything lands in `widget/dist/`, laid out as the edge serves it: `embed.html` (at `/embed`), `legit.js`
+//! (at `/legit.js`) and `widget/*` (at `/widget/*`). A page loads one mode's wasm and glue, the loader and the
+//! CSS: that is what the budget (DESIGN.md §8) counts, printed per mode, raw and gzip.
 
 use std::fs;
 use std::path::{Path, PathBuf};
