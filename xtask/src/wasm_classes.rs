@@ -91,17 +91,7 @@ mod tests {
     }
 
     fn export_names(wasm: &[u8]) -> Vec<String> {
-        let sections = sections(wasm).expect("a module");
-        let body = &sections
-            .iter()
-            .find(|(id, _)| *id == EXPORT)
-            .expect("exports")
-            .1;
-        exports(body)
-            .expect("exports")
-            .into_iter()
-            .map(|e| e.name)
-            .collect()
+        crate::wasm_names::names(wasm).1
     }
 
     /// The shape of wasm-bindgen 0.2's glue for an exported Rust struct `Source`.

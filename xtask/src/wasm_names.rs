@@ -284,6 +284,32 @@ pub(crate) fn encode_exports(list: &[Export]) -> Vec<u8> {
     out
 }
 
+/// The names of `wasm`'s imports and of its exports, for tests.
+#[cfg(test)]
+pub(crate) fn names(wasm: &[u8]) -> (Vec<String>, Vec<String>) {
+    let (mut import_names, mut export_names) = (Vec::new(), Vec::new());
+    for (id, body) in sections(wasm).expect("a module") {
+        match id {
+            IMPORT => {
+                import_names = imports(&body)
+                    .expect("imports")
+                    .into_iter()
+                    .map(|i| i.name)
+                    .collect()
+            }
+            EXPORT => {
+                export_names = exports(&body)
+                    .expect("exports")
+                    .into_iter()
+                    .map(|e| e.name)
+                    .collect()
+            }
+            _ => {}
+        }
+    }
+    (import_names, export_names)
+}
+
 fn leb(out: &mut Vec<u8>, mut n: usize) {
     loop {
         let b = (n & 0x7f) as u8;
@@ -334,29 +360,9 @@ mod tests {
     #[test]
     fn renames_an_import_and_the_exports_only_the_wasm_object_uses() {
         let (wasm, glue) = shorten(&module(), GLUE).expect("renamed");
-        let sections = sections(&wasm).expect("still a module");
-        let import_body = &sections
-            .iter()
-            .find(|(id, _)| *id == IMPORT)
-            .expect("imports")
-            .1;
-        let names: Vec<String> = imports(import_body)
-            .expect("imports")
-            .into_iter()
-            .map(|i| i.name)
-            .collect();
-        assert_eq!(names, ["a"]);
-        let export_body = &sections
-            .iter()
-            .find(|(id, _)| *id == EXPORT)
-            .expect("exports")
-            .1;
-        let names: Vec<String> = exports(export_body)
-            .expect("exports")
-            .into_iter()
-            .map(|e| e.name)
-            .collect();
-        assert_eq!(names, ["$b", "$c"]);
+        let (imports, exports) = names(&wasm);
+        assert_eq!(imports, ["a"]);
+        assert_eq!(exports, ["$b", "$c"]);
         assert_eq!(
             glue,
             "const import0 = { a: function() { console.log(wasm.$b); } };\nwasm.$c();\nexport function memory_size() {}"
