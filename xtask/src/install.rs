@@ -52,6 +52,7 @@ pub fn run() -> Result {
     let started = Instant::now();
     println!("xtask install: checking what is missing");
     wasm_target()?;
+    rust_src()?;
     let lock = read_lock()?;
     if let Some(tool) = CargoTool::wasm_bindgen(&lock)? {
         tool.ensure()?;
@@ -94,6 +95,18 @@ fn wasm_target() -> Result {
         return Ok(());
     }
     util::run(Command::new("rustup").args(["target", "add", WASM_TARGET]))
+}
+
+/// The standard library's sources: the widget's release build compiles its own std, for size (`widget.rs`).
+fn rust_src() -> Result {
+    let sysroot = probe(Command::new("rustc").args(["--print", "sysroot"]))
+        .ok_or("`rustc --print sysroot` failed")?;
+    let library = Path::new(sysroot.trim()).join("lib/rustlib/src/rust/library/std/Cargo.toml");
+    if library.is_file() {
+        println!("  ok  rust-src");
+        return Ok(());
+    }
+    util::run(Command::new("rustup").args(["component", "add", "rust-src"]))
 }
 
 // --- Tools installed with `cargo install` ---

@@ -12,6 +12,7 @@ mod tenants;
 mod test;
 mod util;
 mod wasm_classes;
+mod wasm_code;
 mod wasm_names;
 mod widget;
 

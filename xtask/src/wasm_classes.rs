@@ -2,11 +2,12 @@
 //! call. An export is a root wasm-opt must keep, so the code behind an unused class stays in the page until its
 //! exports are gone. A class is only dropped when nothing left in the glue names it or those exports (the glue
 //! never receives one from Rust, no other code calls them); otherwise the class stays, the page larger but
-//! working.
+//! working. The functions only a dropped class could run go too ([`wasm_code`]).
 
 use std::collections::HashSet;
 
 use crate::util::Result;
+use crate::wasm_code;
 use crate::wasm_names::{EXPORT, assemble, encode_exports, exports, sections, uses};
 
 /// `wasm` and `glue` (wasm-bindgen's, before minifying) without `classes` and their exports.
@@ -14,10 +15,12 @@ pub fn drop_classes(wasm: &[u8], glue: &str, classes: &[&str]) -> Result<(Vec<u8
     let mut sections = sections(wasm)?;
     let mut glue = glue.to_owned();
     let mut dropped: HashSet<String> = HashSet::new();
+    let mut gone = Vec::new();
     for class in classes {
         if let Some((rest, calls)) = without_class(&glue, class) {
             glue = rest;
             dropped.extend(calls);
+            gone.push(*class);
         }
     }
     for (id, body) in &mut sections {
@@ -26,6 +29,9 @@ pub fn drop_classes(wasm: &[u8], glue: &str, classes: &[&str]) -> Result<(Vec<u8
             list.retain(|e| !dropped.contains(&e.name));
             *body = encode_exports(&list);
         }
+    }
+    if let Err(e) = wasm_code::empty_functions_of(&mut sections, &gone) {
+        eprintln!("  note: the dropped classes' functions stay in the page: {e}");
     }
     Ok((assemble(sections), glue))
 }

@@ -53,7 +53,7 @@ pub fn shorten(wasm: &[u8], glue: &str) -> Result<(Vec<u8>, String)> {
     Ok((assemble(sections), glue))
 }
 
-const IMPORT: u8 = 2;
+pub(crate) const IMPORT: u8 = 2;
 pub(crate) const EXPORT: u8 = 7;
 
 struct Names {
@@ -122,31 +122,35 @@ fn replace_all(text: &str, at: &[usize], len: usize, with: &str) -> String {
 
 // ---------------------------------------------------------------- the wasm binary, as far as names go
 
-struct Import {
+pub(crate) struct Import {
     module: Vec<u8>,
     name: String,
     /// The import's kind and type, copied as they are.
-    desc: Vec<u8>,
+    pub(crate) desc: Vec<u8>,
 }
 
 pub(crate) struct Export {
     pub(crate) name: String,
-    desc: Vec<u8>,
+    pub(crate) desc: Vec<u8>,
 }
 
-struct Reader<'a> {
-    bytes: &'a [u8],
-    at: usize,
+pub(crate) struct Reader<'a> {
+    pub(crate) bytes: &'a [u8],
+    pub(crate) at: usize,
 }
 
 impl<'a> Reader<'a> {
-    fn byte(&mut self) -> Result<u8> {
+    pub(crate) fn new(bytes: &'a [u8]) -> Self {
+        Reader { bytes, at: 0 }
+    }
+
+    pub(crate) fn byte(&mut self) -> Result<u8> {
         let b = *self.bytes.get(self.at).ok_or("wasm: unexpected end")?;
         self.at += 1;
         Ok(b)
     }
 
-    fn leb(&mut self) -> Result<usize> {
+    pub(crate) fn leb(&mut self) -> Result<usize> {
         let mut value = 0usize;
         for shift in (0..35).step_by(7) {
             let b = self.byte()?;
@@ -158,7 +162,7 @@ impl<'a> Reader<'a> {
         Err("wasm: LEB128 number too long".into())
     }
 
-    fn take(&mut self, n: usize) -> Result<&'a [u8]> {
+    pub(crate) fn take(&mut self, n: usize) -> Result<&'a [u8]> {
         let end = self.at.checked_add(n).filter(|&e| e <= self.bytes.len());
         let end = end.ok_or("wasm: unexpected end")?;
         let out = &self.bytes[self.at..end];
@@ -166,7 +170,7 @@ impl<'a> Reader<'a> {
         Ok(out)
     }
 
-    fn name(&mut self) -> Result<String> {
+    pub(crate) fn name(&mut self) -> Result<String> {
         let n = self.leb()?;
         String::from_utf8(self.take(n)?.to_vec()).map_err(|_| "wasm: a name is not UTF-8".into())
     }
@@ -207,7 +211,7 @@ pub(crate) fn assemble(sections: Vec<(u8, Vec<u8>)>) -> Vec<u8> {
     out
 }
 
-fn imports(body: &[u8]) -> Result<Vec<Import>> {
+pub(crate) fn imports(body: &[u8]) -> Result<Vec<Import>> {
     let mut r = Reader { bytes: body, at: 0 };
     let count = r.leb()?;
     let mut out = Vec::with_capacity(count);
@@ -310,7 +314,7 @@ pub(crate) fn names(wasm: &[u8]) -> (Vec<String>, Vec<String>) {
     (import_names, export_names)
 }
 
-fn leb(out: &mut Vec<u8>, mut n: usize) {
+pub(crate) fn leb(out: &mut Vec<u8>, mut n: usize) {
     loop {
         let b = (n & 0x7f) as u8;
         n >>= 7;

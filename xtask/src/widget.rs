@@ -22,11 +22,27 @@ pub const DIST_DIR: &str = "widget/dist";
 pub const BUDGET_GZIP: u64 = 100_000;
 /// …and what we aim for.
 pub const AIM_GZIP: u64 = 70_000;
-/// What the build refuses today: the pages are over [`BUDGET_GZIP`] (the widget's shell without any flow, Leptos
-/// and the catalogue, is about 66 KB of wasm, gzip), so until they fit, this ceiling (today's sizes plus a margin)
-/// catches regressions and the report prints how far each page is from the budget. Lower it as the widget
-/// shrinks; the goal is `BUDGET_GZIP`.
-pub const CEILING_GZIP: u64 = 153_000;
+
+/// The widget's std is compiled with it, for size, as Leptos's guide to binary size advises: the wasm of the
+/// customer page went from 111.0 to 96.4 KB gzip, the agent's from 144.9 to 128.2. Panics abort at once instead of
+/// formatting a message: with `panic = "abort"` on wasm32-unknown-unknown that message went nowhere anyway, the
+/// page stops either way, and dropping the machinery is most of the gain; `location-detail` drops the file
+/// names it printed, `optimize_for_size` picks std's smaller algorithms. `merge-functions=disabled` keeps one
+/// function per Rust instance, which [`wasm_code`] relies on (wasm-opt still folds duplicates, later; no
+/// size lost). These options are unstable, so `RUSTC_BOOTSTRAP` allows them on the stable toolchain, for this
+/// build alone; `cargo xtask install` adds the `rust-src` component they compile std from. They were checked on
+/// Rust 1.95 (TOOLCHAIN.md's); the panic option took this form in 1.91.
+///
+/// [`wasm_code`]: crate::wasm_code
+const SIZE_BUILD: &[(&str, &str)] = &[
+    ("RUSTC_BOOTSTRAP", "1"),
+    ("CARGO_UNSTABLE_BUILD_STD", "std,panic_abort"),
+    ("CARGO_UNSTABLE_BUILD_STD_FEATURES", "optimize_for_size"),
+    (
+        "CARGO_TARGET_WASM32_UNKNOWN_UNKNOWN_RUSTFLAGS",
+        "-Zunstable-options -Cpanic=immediate-abort -Zlocation-detail=none -Zmerge-functions=disabled",
+    ),
+];
 
 /// `widget/static/<file>` → `widget/dist/<path>`.
 const STATIC_FILES: &[(&str, &str)] = &[
@@ -38,8 +54,31 @@ const STATIC_FILES: &[(&str, &str)] = &[
     ("admin.css", "widget/admin.css"),
 ];
 
-/// The builds: mode (the cargo feature) and the name of its files in `widget/dist/widget/`.
-pub const MODES: &[(&str, &str)] = &[("customer", "legit_customer"), ("agent", "legit_agent")];
+/// A build: a page's mode.
+struct Mode {
+    /// The cargo feature.
+    feature: &'static str,
+    /// The name of its files in `widget/dist/widget/`.
+    out_name: &'static str,
+    /// What the build refuses: a page over this, gzip, fails it.
+    ceiling: u64,
+}
+
+/// The customer's page is within [`BUDGET_GZIP`], which is its ceiling. The agent's console is over it (the
+/// identify, link and lookup flows with their validation are ~32 KB gzip more than the customer's flow); its
+/// ceiling is today's size plus a margin, to catch regressions, and comes down as the console shrinks.
+const MODES: &[Mode] = &[
+    Mode {
+        feature: "customer",
+        out_name: "legit_customer",
+        ceiling: BUDGET_GZIP,
+    },
+    Mode {
+        feature: "agent",
+        out_name: "legit_agent",
+        ceiling: 133_000,
+    },
+];
 
 /// What a page of `mode` loads, relative to `widget/dist`: its wasm and glue, the largest loader, the CSS.
 fn shipped(out_name: &str) -> [String; 4] {
@@ -74,8 +113,12 @@ pub fn build() -> Result {
     }
     fs::create_dir_all(&out).map_err(|e| format!("cannot create {}: {e}", out.display()))?;
 
-    for (mode, out_name) in MODES {
-        util::run(cargo().args([
+    for Mode {
+        feature, out_name, ..
+    } in MODES
+    {
+        let mut build = cargo();
+        build.args([
             "build",
             "--package",
             "legit-widget",
@@ -86,8 +129,12 @@ pub fn build() -> Result {
             "wasm-release",
             "--no-default-features",
             "--features",
-            mode,
-        ]))?;
+            feature,
+        ]);
+        for (key, value) in SIZE_BUILD {
+            build.env(key, value);
+        }
+        util::run(&mut build)?;
         let wasm = util::target_dir()
             .join("wasm32-unknown-unknown")
             .join("wasm-release")
@@ -136,19 +183,26 @@ pub fn build() -> Result {
         }
     }
 
-    let mut worst = 0;
-    for (mode, out_name) in MODES {
-        worst = worst.max(report(&dist, mode, out_name)?);
+    let mut over = Vec::new();
+    for mode in MODES {
+        let total = report(&dist, mode.feature, mode.out_name)?;
+        if total > mode.ceiling {
+            over.push(format!(
+                "the {} page loads {} gzip, over its {} ceiling",
+                mode.feature,
+                kb(total),
+                kb(mode.ceiling)
+            ));
+        }
     }
     println!(
         "  widget built in {} into {DIST_DIR}/",
         format_duration(started.elapsed())
     );
-    if worst > CEILING_GZIP {
+    if !over.is_empty() {
         return Err(format!(
-            "a widget page loads {} gzip, over the {} ceiling (the budget is {}, DESIGN.md §8)",
-            kb(worst),
-            kb(CEILING_GZIP),
+            "{} (the budget is {}, DESIGN.md §8)",
+            over.join("; "),
             kb(BUDGET_GZIP)
         ));
     }
@@ -282,12 +336,12 @@ pub fn gzip_totals() -> Option<Vec<(&'static str, u64)>> {
     let dist: PathBuf = util::project_root().join(DIST_DIR);
     MODES
         .iter()
-        .map(|(mode, out_name)| {
-            let total: Option<u64> = shipped(out_name)
+        .map(|mode| {
+            let total: Option<u64> = shipped(mode.out_name)
                 .iter()
                 .map(|f| sizes(&dist.join(f)).ok().map(|(_, gzip)| gzip))
                 .sum();
-            total.map(|t| (*mode, t))
+            total.map(|t| (mode.feature, t))
         })
         .collect()
 }
