@@ -87,7 +87,7 @@ impl Following {
 /// component goes away (`stream` is dropped with it).
 pub fn follow(
     ctx: Ctx,
-    state: RwSignal<Option<Following>, LocalStorage>,
+    state: RwSignal<Option<Following>>,
     stream: StoredValue<Option<Stream>, LocalStorage>,
 ) {
     let Some(reference) = state.with_untracked(|s| s.as_ref().map(|f| f.reference.clone())) else {

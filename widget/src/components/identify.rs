@@ -27,15 +27,20 @@ pub fn IdentifyCaller(
     let who = RwSignal::new(None::<CallInitiator>);
     let submitted = RwSignal::new(false);
     let today = legit_core::api::swedish_date(js_sys::Date::now() as i64);
-    let parsed =
-        Memo::new(move |_| PersonalNumber::parse(&input.get(), today).map_err(|e| e.code()));
+    // As BankID gets it, or why not. The send-link screen's memo has this type too: each value type a
+    // memo holds costs the page its own copy of Leptos's memo code.
+    let parsed = Memo::new(move |_| {
+        PersonalNumber::parse(&input.get(), today)
+            .map(|n| n.as_str().to_owned())
+            .map_err(|e| Text::personal_number_error(e.code()))
+    });
     // Checked as typed once the number could be complete; before that only after leaving the field.
     let show_error = move || {
         let digits = input.with(|s| s.chars().filter(char::is_ascii_digit).count());
         parsed.with(|p| p.is_err()) && (touched.get() || submitted.get() || digits >= 10)
     };
     let error_text = move || match parsed.get() {
-        Err(code) if show_error() => Some(ctx.lang.get().t(Text::personal_number_error(code))),
+        Err(text) if show_error() => Some(ctx.lang.get().t(text)),
         _ => None,
     };
     let who_missing = move || submitted.get() && who.get().is_none();
@@ -48,7 +53,7 @@ pub fn IdentifyCaller(
         match (parsed.get_untracked(), who.get_untracked()) {
             (Ok(number), Some(initiator)) => runner.start(StartOrderRequest {
                 kind: OrderKind::PhoneAuth,
-                personal_number: Some(number.as_str().to_owned()),
+                personal_number: Some(number),
                 call_initiator: Some(initiator),
                 user_visible_data: None,
                 end_user_ip: None,
@@ -143,7 +148,7 @@ pub fn IdentifyCaller(
                     {move || match (parsed.get(), error_text()) {
                         (_, Some(error)) => error.to_owned(),
                         (Ok(number), None) => {
-                            format!("{} {}", ctx.lang.get().t(Text::SentAs), number.as_str())
+                            format!("{} {number}", ctx.lang.get().t(Text::SentAs))
                         }
                         (Err(_), None) => ctx.lang.get().t(Text::PersonalNumberHint).to_owned(),
                     }}
@@ -177,6 +182,8 @@ pub fn IdentifyCaller(
         // As it is read back to the caller; absent when a reload resumed the order (the number is not kept).
         let number = parsed
             .get_untracked()
+            .ok()
+            .and_then(|n| PersonalNumber::parse(&n, today).ok())
             .map(|n| n.readable())
             .unwrap_or_default();
         let unknown = number.is_empty();

@@ -34,7 +34,7 @@ pub fn Lookup(
     let input = RwSignal::new(String::new());
     let touched = RwSignal::new(false);
     let submitted = RwSignal::new(false);
-    let found = RwSignal::new_local(Found::Nothing);
+    let found = RwSignal::new(Found::Nothing);
     // Re-read on demand rather than memoised: parsing 8 characters costs less than a Memo's code in the wasm.
     let parsed = move || input.with(|s| read_reference(s));
     // Checked as typed once the reference could be complete, or at once for a character it can never hold;

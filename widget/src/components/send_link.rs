@@ -86,8 +86,8 @@ pub fn SendLink(
     let phone = RwSignal::new(ctx.mobnr.get_value().unwrap_or_default());
     let email = RwSignal::new(String::new());
     let touched = RwSignal::new(false);
-    let stage = RwSignal::new_local(Stage::Editing);
-    let following = RwSignal::new_local(None::<Following>);
+    let stage = RwSignal::new(Stage::Editing);
+    let following = RwSignal::new(None::<Following>);
     let stream = StoredValue::new_local(None::<Stream>);
     let problem = RwSignal::new(None::<Text>);
     on_cleanup(move || {
