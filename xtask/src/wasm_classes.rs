@@ -30,8 +30,10 @@ pub fn drop_classes(wasm: &[u8], glue: &str, classes: &[&str]) -> Result<(Vec<u8
             *body = encode_exports(&list);
         }
     }
-    if let Err(e) = wasm_code::empty_functions_of(&mut sections, &gone) {
-        eprintln!("  note: the dropped classes' functions stay in the page: {e}");
+    match wasm_code::empty_functions_of(&mut sections, &gone) {
+        Ok(0) => {}
+        Ok(n) => println!("  emptied {n} functions only the dropped classes could run"),
+        Err(e) => eprintln!("  note: the dropped classes' functions stay in the page: {e}"),
     }
     Ok((assemble(sections), glue))
 }
