@@ -23,7 +23,7 @@
 use std::collections::{HashMap, HashSet};
 
 use crate::util::Result;
-use crate::wasm_names::{EXPORT, IMPORT, Reader, imports, leb};
+use crate::wasm_names::{EXPORT, IMPORT, Reader, exports, imports, leb};
 
 const GLOBAL: u8 = 6;
 const START: u8 = 8;
@@ -58,6 +58,9 @@ pub fn empty_functions_of(sections: &mut [(u8, Vec<u8>)], types: &[&str]) -> Res
         }
     }
     let emptied: HashSet<usize> = candidates.difference(&live).copied().collect();
+    if emptied.is_empty() {
+        return Ok(0);
+    }
 
     let mut code = Vec::new();
     leb(&mut code, module.bodies.len());
@@ -126,11 +129,10 @@ impl<'a> Module<'a> {
                     }
                 }
                 EXPORT => {
-                    for _ in 0..r.leb()? {
-                        r.name()?;
-                        let (kind, index) = (r.byte()?, r.leb()?);
-                        if kind == 0 {
-                            m.roots.insert(index);
+                    for export in exports(body)? {
+                        let mut desc = Reader::new(&export.desc);
+                        if desc.byte()? == 0 {
+                            m.roots.insert(desc.leb()?);
                         }
                     }
                 }

@@ -212,7 +212,7 @@ pub(crate) fn assemble(sections: Vec<(u8, Vec<u8>)>) -> Vec<u8> {
 }
 
 pub(crate) fn imports(body: &[u8]) -> Result<Vec<Import>> {
-    let mut r = Reader { bytes: body, at: 0 };
+    let mut r = Reader::new(body);
     let count = r.leb()?;
     let mut out = Vec::with_capacity(count);
     for _ in 0..count {
@@ -248,7 +248,7 @@ pub(crate) fn imports(body: &[u8]) -> Result<Vec<Import>> {
 }
 
 pub(crate) fn exports(body: &[u8]) -> Result<Vec<Export>> {
-    let mut r = Reader { bytes: body, at: 0 };
+    let mut r = Reader::new(body);
     let count = r.leb()?;
     let mut out = Vec::with_capacity(count);
     for _ in 0..count {
