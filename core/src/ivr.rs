@@ -1,5 +1,5 @@
 //! The IVR API (DESIGN.md §3, §4): the JSON a call-flow platform sends and receives, the call id rules, and
-//! the sentences it reads to the caller with text-to-speech, in Swedish and English.
+//! the sentences it reads to the caller with text-to-speech, in Swedish, English and bokmål.
 //!
 //! `POST /api/v1/ivr/orders` `{personalNumber, callId, callInitiator?}` starts a phone order;
 //! `GET /api/v1/ivr/orders/{id}?wait=25` long-polls and answers [`IvrAnswer`]:
@@ -339,6 +339,28 @@ impl IvrFailure {
             }
             (IvrFailure::Other, Lang::Sv) => "Identifieringen misslyckades. Försök igen.",
             (IvrFailure::Other, Lang::En) => "Identification failed. Please try again.",
+            (IvrFailure::UserCancelled, Lang::Nb) => {
+                "Identifiseringen mislyktes fordi den ble avbrutt i BankID-appen."
+            }
+            (IvrFailure::UserDeclinedCall, Lang::Nb) => {
+                "Identifiseringen mislyktes fordi du svarte i BankID-appen at du ikke snakker med oss."
+            }
+            (IvrFailure::TimedOut, Lang::Nb) => {
+                "Identifiseringen mislyktes fordi tiden gikk ut. Prøv igjen."
+            }
+            (IvrFailure::StartFailed, Lang::Nb) => {
+                "Identifiseringen mislyktes fordi BankID-appen ikke startet. Prøv igjen."
+            }
+            (IvrFailure::AlreadyInProgress, Lang::Nb) => {
+                "Identifiseringen mislyktes fordi en annen identifisering pågikk for det samme \
+                 personnummeret. Prøv igjen."
+            }
+            (IvrFailure::Cancelled, Lang::Nb) => "Identifiseringen ble avbrutt.",
+            (IvrFailure::Blocked, Lang::Nb) => {
+                "Identifiseringen mislyktes fordi BankID-en din er sperret eller for gammel. Bruk en \
+                 annen BankID eller skaff deg en ny hos banken din."
+            }
+            (IvrFailure::Other, Lang::Nb) => "Identifiseringen mislyktes. Prøv igjen.",
         }
     }
 }
@@ -388,6 +410,12 @@ impl IvrOutcome {
             }
             (IvrOutcome::Complete, Lang::En) => {
                 format!("Identification successful for personal number {masked}.")
+            }
+            (IvrOutcome::Pending, Lang::Nb) => {
+                "Identifiseringen pågår. Åpne BankID-appen og følg instruksjonene.".to_owned()
+            }
+            (IvrOutcome::Complete, Lang::Nb) => {
+                format!("Identifiseringen lyktes for personnummer {masked}.")
             }
             (IvrOutcome::Failed(why), lang) => why.sentence(lang).to_owned(),
         }
@@ -450,6 +478,7 @@ pub struct CallOrder {
 pub struct Sentence {
     pub sv: String,
     pub en: String,
+    pub nb: String,
 }
 
 /// Answer to both IVR routes (201 on start, 200 on the long-poll).
@@ -498,6 +527,7 @@ impl IvrAnswer {
             sentence: Sentence {
                 sv: outcome.sentence(Lang::Sv, &masked),
                 en: outcome.sentence(Lang::En, &masked),
+                nb: outcome.sentence(Lang::Nb, &masked),
             },
             personal_number: masked,
         }
@@ -669,7 +699,8 @@ mod tests {
                 "status": "complete",
                 "sentence": {
                     "sv": "Identifieringen lyckades för personnummer 811228-XXXX.",
-                    "en": "Identification successful for personal number 811228-XXXX."
+                    "en": "Identification successful for personal number 811228-XXXX.",
+                    "nb": "Identifiseringen lyktes for personnummer 811228-XXXX."
                 },
                 "personalNumber": "811228-XXXX"
             })
@@ -721,15 +752,15 @@ mod tests {
         outcomes.extend(failures.map(IvrOutcome::Failed));
         let mut seen = std::collections::HashSet::new();
         for o in outcomes {
-            let sv = o.sentence(Lang::Sv, "811228-XXXX");
-            let en = o.sentence(Lang::En, "811228-XXXX");
-            assert!(sv.ends_with('.') && en.ends_with('.'), "{o:?}");
+            let [sv, en, nb] = Lang::ALL.map(|lang| o.sentence(lang, "811228-XXXX"));
+            for s in [&sv, &en, &nb] {
+                assert!(s.ends_with('.'), "{o:?}: {s}");
+                // Nothing a speech engine would read out as markup.
+                assert!(!s.contains(['<', '>', '&', '"', '\n']), "{o:?}: {s}");
+            }
             assert_ne!(sv, en);
-            // Nothing a speech engine would read out as markup.
-            assert!(
-                !sv.contains(['<', '>', '&', '"', '\n'])
-                    && !en.contains(['<', '>', '&', '"', '\n'])
-            );
+            assert_ne!(nb, sv);
+            assert_ne!(nb, en);
             assert!(seen.insert(en), "{o:?} repeats a sentence");
         }
         for f in failures {

@@ -374,7 +374,7 @@ impl LinkStatus {
     }
 }
 
-/// Why the customer page refuses a link. Each has a page text in Swedish and English that says what to do.
+/// Why the customer page refuses a link. Each has a page text in Swedish, English and bokmål that says what to do.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum LinkRefusal {
     /// The token has a wrong shape or no link has it (also: deleted after retention).
@@ -429,6 +429,10 @@ impl LinkRefusal {
             (LinkRefusal::Expired, Lang::En) => "This link has expired",
             (LinkRefusal::Withdrawn, Lang::Sv) => "Länken har dragits tillbaka",
             (LinkRefusal::Withdrawn, Lang::En) => "This link has been withdrawn",
+            (LinkRefusal::Unknown, Lang::Nb) => "Lenken virker ikke",
+            (LinkRefusal::Used, Lang::Nb) => "Lenken er allerede brukt",
+            (LinkRefusal::Expired, Lang::Nb) => "Lenken har gått ut",
+            (LinkRefusal::Withdrawn, Lang::Nb) => "Lenken er trukket tilbake",
         }
     }
 
@@ -466,6 +470,22 @@ impl LinkRefusal {
             (LinkRefusal::Withdrawn, Lang::En) => {
                 "Whoever sent this link has withdrawn it, so it cannot be used. \
                  Ask the person you are talking to for a new link if you need to identify yourself."
+            }
+            (LinkRefusal::Unknown, Lang::Nb) => {
+                "Kontroller at du åpnet hele lenken fra SMS-en eller e-posten. \
+                 Virker den fortsatt ikke, be den du snakker med om en ny lenke."
+            }
+            (LinkRefusal::Used, Lang::Nb) => {
+                "En lenke kan bare brukes én gang. Må du identifisere deg på nytt, \
+                 be den du snakker med om en ny lenke."
+            }
+            (LinkRefusal::Expired, Lang::Nb) => {
+                "Av sikkerhetshensyn er lenken bare gyldig en kort stund. \
+                 Be den du snakker med om en ny lenke."
+            }
+            (LinkRefusal::Withdrawn, Lang::Nb) => {
+                "Den som sendte lenken, har trukket den tilbake, så den kan ikke brukes. \
+                 Be den du snakker med om en ny lenke hvis du må identifisere deg."
             }
         }
     }
@@ -909,11 +929,13 @@ mod tests {
             assert_eq!(LinkRefusal::from_code(r.code()), Some(r));
             assert!(r.code().starts_with("link_"));
             assert!(matches!(r.http_status(), 404 | 410));
-            for lang in [Lang::Sv, Lang::En] {
+            for lang in Lang::ALL {
                 assert!(!r.title(lang).is_empty());
                 assert!(r.advice(lang).ends_with('.'));
             }
             assert_ne!(r.advice(Lang::Sv), r.advice(Lang::En));
+            assert_ne!(r.advice(Lang::Nb), r.advice(Lang::Sv));
+            assert_ne!(r.title(Lang::Nb), r.title(Lang::Sv));
         }
         assert_eq!(LinkRefusal::from_code("link_gone"), None);
     }

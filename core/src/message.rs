@@ -1,9 +1,10 @@
-//! What a verification link says: the SMS and e-mail texts in Swedish and English, and the GSM-7 arithmetic
+//! What a verification link says: the SMS and e-mail texts in Swedish, English and bokmål, and the GSM-7 arithmetic
 //! that decides how many SMS segments a text costs.
 //!
 //! ## Does the SMS fit one segment?
 //! An SMS segment holds 160 GSM-7 septets, or 70 UTF-16 code units once any character outside GSM-7 forces
-//! UCS-2. Swedish needs no UCS-2: `å ä ö Å Ä Ö` are all in the GSM 03.38 basic table (as are `é ü æ ø`).
+//! UCS-2. Swedish and Norwegian need no UCS-2: `å ä ö æ ø` and their capitals are all in the GSM 03.38 basic
+//! table (as are `é ü`).
 //! [`sms_text`] builds the text from the tenant's display name and the link URL and takes the first variant
 //! that fits one segment:
 //!
@@ -13,7 +14,8 @@
 //! 4. the call to action and the URL alone.
 //!
 //! With a 50-character URL (`https://legit.example.com/v/` + 22) the full Swedish text fits names of up to
-//! 29 characters, the English one up to 23 ([`SMS_NAME_BUDGET_SV`], [`SMS_NAME_BUDGET_EN`]), counting
+//! 29 characters, the English one up to 23, the bokmål one up to 25 ([`SMS_NAME_BUDGET_SV`],
+//! [`SMS_NAME_BUDGET_EN`], [`SMS_NAME_BUDGET_NB`]), counting
 //! 2-septet characters (`€ [ ] { } \ ^ ~ |`) twice. A longer name first loses the warning line, then itself.
 //! A name with a character outside GSM-7 (`Ł`, `ç`, an emoji, a curly quote) would force UCS-2 with a
 //! 70-unit limit the URL alone nearly fills, so that name is dropped too. Only a URL too long for even
@@ -170,6 +172,8 @@ pub fn sms_count(text: &str) -> SmsCount {
 pub const SMS_NAME_BUDGET_SV: usize = 29;
 /// The same for English.
 pub const SMS_NAME_BUDGET_EN: usize = 23;
+/// The same for bokmål.
+pub const SMS_NAME_BUDGET_NB: usize = 25;
 
 /// An SMS as it will be sent.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -209,6 +213,10 @@ pub fn sms_text(display_name: &str, url: &str, ttl_minutes: u64, lang: Lang) -> 
         Lang::En => (
             "Identify yourself with BankID:",
             format!("Valid {ttl_minutes} min. Open only if you are talking to us now."),
+        ),
+        Lang::Nb => (
+            "Identifiser deg med BankID:",
+            format!("Gyldig i {ttl_minutes} min. Åpne bare hvis du snakker med oss nå."),
         ),
     };
     let mut variants = Vec::with_capacity(4);
@@ -291,10 +299,29 @@ pub fn email_text(display_name: &str, url: &str, ttl_minutes: u64, lang: Lang) -
             ),
             "If you did not expect this message, you can ignore it.",
         ),
+        Lang::Nb => (
+            if name.is_empty() {
+                "Identifiser deg med BankID".to_owned()
+            } else {
+                format!("Identifiser deg med BankID – {name}")
+            },
+            if name.is_empty() {
+                "Du blir bedt om å identifisere deg med BankID.".to_owned()
+            } else {
+                format!("{name} ber deg identifisere deg med BankID.")
+            },
+            "Identifiser deg med BankID",
+            format!(
+                "Lenken er gyldig i {ttl_minutes} minutter og kan bare brukes én gang. \
+                 Åpne den bare hvis du snakker med oss akkurat nå."
+            ),
+            "Hvis du ikke ventet denne meldingen, kan du se bort fra den.",
+        ),
     };
     let open = match lang {
         Lang::Sv => "Öppna länken och följ anvisningarna:",
         Lang::En => "Open the link and follow the instructions:",
+        Lang::Nb => "Åpne lenken og følg instruksjonene:",
     };
     let text = format!("{lead}\n\n{open}\n{url}\n\n{validity}\n\n{ignore}\n");
     let mut html = String::new();
@@ -418,7 +445,7 @@ mod tests {
     }
 
     #[test]
-    fn acme_fits_one_segment_in_both_languages() {
+    fn acme_fits_one_segment_in_every_language() {
         let sv = sms_text(ACME, URL, 15, Lang::Sv);
         assert_eq!(
             sv.text,
@@ -452,6 +479,23 @@ mod tests {
             }
         );
         assert!(en.includes_name);
+
+        let nb = sms_text(ACME, URL, 15, Lang::Nb);
+        assert_eq!(
+            nb.text,
+            "Acme Försäkring AB: Identifiser deg med BankID:\n\
+             https://legit.example.com/v/-_-_ABCDEFGHIJKLMNOPQQ\n\
+             Gyldig i 15 min. Åpne bare hvis du snakker med oss nå."
+        );
+        assert_eq!(
+            nb.count,
+            SmsCount {
+                encoding: SmsEncoding::Gsm7,
+                units: 153,
+                segments: 1
+            }
+        );
+        assert!(nb.includes_name);
     }
 
     #[test]
@@ -459,6 +503,7 @@ mod tests {
         for (lang, budget) in [
             (Lang::Sv, SMS_NAME_BUDGET_SV),
             (Lang::En, SMS_NAME_BUDGET_EN),
+            (Lang::Nb, SMS_NAME_BUDGET_NB),
         ] {
             let fits = sms_text(&"N".repeat(budget), URL, 15, lang);
             assert_eq!(fits.count.units, 160, "{lang:?}");
@@ -541,7 +586,7 @@ mod tests {
     }
 
     #[test]
-    fn email_texts_in_both_languages() {
+    fn email_texts_in_every_language() {
         let sv = email_text(ACME, URL, 15, Lang::Sv);
         assert_eq!(
             sv.subject,
@@ -565,9 +610,25 @@ mod tests {
         assert!(en.text.contains("15 minutes"));
         assert!(en.html.contains("<html lang=\"en\">"));
 
+        let nb = email_text(ACME, URL, 15, Lang::Nb);
+        assert_eq!(
+            nb.subject,
+            "Identifiser deg med BankID – Acme Försäkring AB"
+        );
+        assert!(
+            nb.text.starts_with(
+                "Acme Försäkring AB ber deg identifisere deg med BankID.\n\nÅpne lenken"
+            )
+        );
+        assert!(nb.text.contains("15 minutter og kan bare brukes én gang"));
+        assert!(nb.html.contains("<html lang=\"nb\">"));
+
         let anonymous = email_text("", URL, 15, Lang::En);
         assert_eq!(anonymous.subject, "Identify yourself with BankID");
         assert!(anonymous.text.starts_with("You are asked"));
+        let anonymous = email_text("", URL, 15, Lang::Nb);
+        assert_eq!(anonymous.subject, "Identifiser deg med BankID");
+        assert!(anonymous.text.starts_with("Du blir bedt om"));
     }
 
     #[test]
@@ -627,8 +688,8 @@ mod tests {
         }
 
         #[test]
-        fn texts_never_panic_and_always_carry_the_url(name in any::<String>(), ttl in 0u64..100_000, en in any::<bool>()) {
-            let lang = if en { Lang::En } else { Lang::Sv };
+        fn texts_never_panic_and_always_carry_the_url(name in any::<String>(), ttl in 0u64..100_000, lang in 0..3usize) {
+            let lang = Lang::ALL[lang];
             let sms = sms_text(&name, URL, ttl, lang);
             prop_assert!(sms.text.contains(URL));
             prop_assert_eq!(sms.count, sms_count(&sms.text));

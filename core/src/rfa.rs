@@ -34,34 +34,53 @@ pub enum Rfa {
     Rfa23,
 }
 
-/// The languages BankID publishes the texts in.
+/// The languages legit speaks to end users: the two BankID publishes its texts in, and Norwegian bokmål.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
 pub enum Lang {
     /// Swedish is the default because BankID is a Swedish service and its users expect it.
     #[default]
     Sv,
     En,
+    /// Bokmål. BankID publishes no Norwegian texts; legit's are its own translations of the Swedish ones.
+    Nb,
 }
 
 impl Lang {
-    /// Reads a BCP 47 tag such as `"sv"`, `"sv-SE"` or `"en-GB"` (also `"en_US"`), case-insensitively,
-    /// by its primary language subtag. `None` for other languages, so the caller decides the fallback.
+    pub const ALL: [Lang; 3] = [Lang::Sv, Lang::En, Lang::Nb];
+
+    /// Reads a BCP 47 tag such as `"sv"`, `"sv-SE"`, `"en-GB"` or `"nb-NO"` (also `"en_US"`),
+    /// case-insensitively, by its primary language subtag. Norwegian without a written standard (`no`) and
+    /// nynorsk (`nn`) get bokmål, the closest there is. `None` for other languages, so the caller decides
+    /// the fallback.
     pub fn from_tag(tag: &str) -> Option<Lang> {
         let primary = tag.trim().split(['-', '_']).next().unwrap_or("");
-        if primary.eq_ignore_ascii_case("sv") {
+        let is = |code: &str| primary.eq_ignore_ascii_case(code);
+        if is("sv") {
             Some(Lang::Sv)
-        } else if primary.eq_ignore_ascii_case("en") {
+        } else if is("en") {
             Some(Lang::En)
+        } else if is("nb") || is("no") || is("nn") {
+            Some(Lang::Nb)
         } else {
             None
         }
     }
 
-    /// `"sv"` or `"en"`, for `lang` attributes and `Accept-Language`-style negotiation.
+    /// `"sv"`, `"en"` or `"nb"`, for `lang` attributes and `Accept-Language`-style negotiation.
     pub fn tag(self) -> &'static str {
         match self {
             Lang::Sv => "sv",
             Lang::En => "en",
+            Lang::Nb => "nb",
+        }
+    }
+
+    /// The language's name in itself, for a language switch.
+    pub fn name(self) -> &'static str {
+        match self {
+            Lang::Sv => "Svenska",
+            Lang::En => "English",
+            Lang::Nb => "Norsk",
         }
     }
 }
@@ -126,7 +145,8 @@ impl Rfa {
     /// BankID's text, verbatim from its "Recommended user messages" page (BANKID.md §8), with two
     /// deliberate corrections of BankID's own typos, because users read these: Swedish RFA15B says
     /// "giltigt" (BankID: "gitligt") and English RFA23 says "your ID document" (BankID: "you ID
-    /// document"). English RFA8 keeps BankID's typographic apostrophe (’).
+    /// document"). English RFA8 keeps BankID's typographic apostrophe (’). Bokmål is legit's translation
+    /// ([`Lang::Nb`]).
     pub fn text(self, lang: Lang) -> &'static str {
         let (sv, en) = match self {
             Rfa::Rfa1 => ("Starta BankID-appen.", "Start your BankID app."),
@@ -203,6 +223,50 @@ impl Rfa {
         match lang {
             Lang::Sv => sv,
             Lang::En => en,
+            Lang::Nb => self.text_nb(),
+        }
+    }
+
+    /// legit's bokmål rendering of the Swedish text: the same content, BankID's own terms kept
+    /// ("BankID-appen", "Mobilt BankID"), the app's buttons named as in its Norwegian-language menus
+    /// ("Identifiser", "Signer").
+    fn text_nb(self) -> &'static str {
+        match self {
+            Rfa::Rfa1 => "Start BankID-appen.",
+            Rfa::Rfa2 => {
+                "Det ser ikke ut til at du har BankID-appen. Installer den og skaff deg en BankID."
+            }
+            Rfa::Rfa3 => "Handlingen ble avbrutt. Prøv igjen.",
+            Rfa::Rfa4 => {
+                "En identifisering eller signering pågår allerede for personnummeret ditt. Prøv igjen."
+            }
+            Rfa::Rfa5 => "Noe gikk galt. Prøv igjen.",
+            Rfa::Rfa6 => "Handlingen ble avbrutt.",
+            Rfa::Rfa8 => {
+                "BankID-appen svarer ikke. Kontroller at den er startet og at du har internettforbindelse. Prøv deretter igjen."
+            }
+            Rfa::Rfa9 => {
+                "Skriv inn sikkerhetskoden din i BankID-appen og velg Identifiser eller Signer."
+            }
+            Rfa::Rfa13 => "Prøver å starte BankID-appen.",
+            Rfa::Rfa15A => {
+                "Søker etter BankID. Sørg for at du har en gyldig BankID på denne datamaskinen. Hvis du har BankID på kort, setter du kortet inn i kortleseren."
+            }
+            Rfa::Rfa15B => {
+                "Søker etter BankID. Sørg for at du har en gyldig BankID på denne enheten."
+            }
+            Rfa::Rfa16 => {
+                "BankID-en din er for gammel eller sperret. Bruk en annen BankID eller skaff deg en ny hos banken din."
+            }
+            Rfa::Rfa17A => {
+                "Det ser ikke ut til at du har BankID-appen/-programmet. Installer det og skaff deg en BankID hos banken din."
+            }
+            Rfa::Rfa17B => "Kunne ikke lese QR-koden. Start BankID-appen og skann QR-koden.",
+            Rfa::Rfa19 => "Vil du bruke BankID på denne datamaskinen eller Mobilt BankID?",
+            Rfa::Rfa20 => "Vil du bruke BankID på denne enheten eller på en annen enhet?",
+            Rfa::Rfa21 => "En identifisering eller signering pågår.",
+            Rfa::Rfa22 => "Noe gikk galt. Prøv igjen.",
+            Rfa::Rfa23 => "Ta bilde av og skann ID-dokumentet ditt med BankID-appen.",
         }
     }
 }
@@ -425,9 +489,9 @@ mod tests {
     }
 
     #[test]
-    fn every_message_has_both_languages() {
+    fn every_message_has_every_language() {
         for rfa in Rfa::ALL {
-            for lang in [Lang::Sv, Lang::En] {
+            for lang in Lang::ALL {
                 let text = rfa.text(lang);
                 assert!(
                     text.ends_with('.') || text.ends_with('?'),
@@ -436,7 +500,14 @@ mod tests {
                 assert_eq!(text.trim(), text);
             }
             assert_ne!(rfa.text(Lang::Sv), rfa.text(Lang::En), "{rfa:?}");
+            // A translation, not a copy of either original.
+            assert_ne!(rfa.text(Lang::Nb), rfa.text(Lang::Sv), "{rfa:?}");
+            assert_ne!(rfa.text(Lang::Nb), rfa.text(Lang::En), "{rfa:?}");
         }
+        assert_eq!(
+            Rfa::Rfa9.text(Lang::Nb),
+            "Skriv inn sikkerhetskoden din i BankID-appen og velg Identifiser eller Signer."
+        );
     }
 
     #[test]
@@ -484,7 +555,9 @@ mod tests {
             ("en-GB", Some(Lang::En)),
             ("EN-us", Some(Lang::En)),
             (" en ", Some(Lang::En)),
-            ("nb-NO", None),
+            ("nb-NO", Some(Lang::Nb)),
+            ("no", Some(Lang::Nb)),
+            ("nn-NO", Some(Lang::Nb)),
             ("fi", None),
             ("", None),
             ("svenska", None),
@@ -495,7 +568,9 @@ mod tests {
         assert_eq!(Lang::default(), Lang::Sv);
         assert_eq!(Lang::Sv.tag(), "sv");
         assert_eq!(Lang::En.tag(), "en");
-        assert_eq!(Lang::from_tag(Lang::En.tag()), Some(Lang::En));
+        for lang in Lang::ALL {
+            assert_eq!(Lang::from_tag(lang.tag()), Some(lang));
+        }
     }
 
     proptest! {

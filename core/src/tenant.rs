@@ -225,7 +225,8 @@ fn check(id: &str, raw: RawTenant) -> Result<Tenant, TenantError> {
     let locale = match raw.locale.as_deref() {
         None | Some("sv") => Lang::Sv,
         Some("en") => Lang::En,
-        Some(other) => return Err(bad(format!("locale {other:?} is not sv or en"))),
+        Some("nb") => Lang::Nb,
+        Some(other) => return Err(bad(format!("locale {other:?} is not sv, en or nb"))),
     };
     let mut allowed_origins = Vec::new();
     for origin in &raw.allowed_origins {
@@ -567,6 +568,18 @@ mod tests {
         assert!(!t.disclosure.names);
         assert_eq!(t.retention_secs, 120);
         assert_eq!(t.locale, Lang::En);
+    }
+
+    #[test]
+    fn every_language_legit_speaks_is_a_locale() {
+        for lang in Lang::ALL {
+            let doc = format!(
+                r#"{{"a": {{"displayName": "A", "locale": "{}"}}}}"#,
+                lang.tag()
+            );
+            let tenants = Tenants::parse(&doc).unwrap();
+            assert_eq!(tenants.get("a").unwrap().locale, lang);
+        }
     }
 
     proptest! {

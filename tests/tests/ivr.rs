@@ -93,7 +93,7 @@ fn assert_answer(answer: &Answer, status: &str, reason: Option<&str>) {
     assert_eq!(body["status"], status, "{answer:?}");
     assert_eq!(body["reason"].as_str(), reason, "{answer:?}");
     assert_eq!(body["personalNumber"], MASKED, "{answer:?}");
-    for lang in ["sv", "en"] {
+    for lang in ["sv", "en", "nb"] {
         let sentence = body["sentence"][lang].as_str().unwrap_or_default();
         assert!(sentence.ends_with('.'), "a sentence in {lang}: {answer:?}");
     }
@@ -166,6 +166,10 @@ async fn the_caller_is_identified_and_the_ivr_hears_the_masked_number() {
     assert_eq!(
         body["sentence"]["sv"],
         format!("Identifieringen lyckades för personnummer {MASKED}.")
+    );
+    assert_eq!(
+        body["sentence"]["nb"],
+        format!("Identifiseringen lyktes for personnummer {MASKED}.")
     );
     assert_eq!(body["personalNumber"], MASKED);
     assert!(!without_order_id(&body).contains("9874"), "{body}");

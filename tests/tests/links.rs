@@ -94,15 +94,20 @@ async fn start_link(edge: &Edge, token: &str, cookie: Option<&str>) -> Answer {
     edge.send(request, &format!("POST {path}")).await
 }
 
-/// The customer opening `url` gets 410 and a page that says why, in Swedish and in English as the browser
-/// asks, and what to do: ask for a new link.
-async fn assert_gone_page(edge: &Edge, url: &str, swedish: &str, english: &str) {
+/// The customer opening `url` gets 410 and a page that says why, in Swedish, English or bokmål as the
+/// browser asks, and what to do: ask for a new link.
+async fn assert_gone_page(edge: &Edge, url: &str, [swedish, english, norwegian]: [&str; 3]) {
     for (lang, title, advice) in [
         ("sv-SE", swedish, "Be den du pratar med om en ny länk"),
         (
             "en-GB",
             english,
             "Ask the person you are talking to for a new link",
+        ),
+        (
+            "nb-NO,nb;q=0.9,en;q=0.5",
+            norwegian,
+            "Be den du snakker med om en ny lenke",
         ),
     ] {
         let page = open_page(edge, url, None, lang).await;
@@ -439,6 +444,46 @@ async fn an_email_link_works_the_same_and_its_customer_follows_the_order() {
     assert!(!edge.launcher_output().contains("example.se"));
 }
 
+/// An agent speaking bokmål with the customer sends the link in bokmål: the SMS, and the page it opens when
+/// the customer's browser prefers no language legit speaks.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_link_sent_in_bokmal_speaks_bokmal_to_the_customer() {
+    let (_sim, edge) = stack().await;
+    let session = edge.agent_session().await;
+    let created = create_link(
+        &edge,
+        &session,
+        json!({"channel": "sms", "to": PHONE, "locale": "nb"}),
+    )
+    .await;
+    assert_eq!(created.status, StatusCode::CREATED, "{created:?}");
+    let inbox = edge.inbox(PHONE);
+    assert_eq!(inbox.len(), 1, "{inbox:#?}");
+    let text = &inbox[0].text;
+    assert!(
+        text.starts_with("Demo Försäkring: Identifiser deg med BankID:\n")
+            && text.contains("Åpne bare hvis du snakker med oss nå."),
+        "{text}"
+    );
+    let url = inbox[0].links[0].clone();
+
+    let page = open_page(&edge, &url, None, "de-DE,fr;q=0.8").await;
+    assert_eq!(page.status, StatusCode::OK, "{page:?}");
+    let config = page_config(page.body.as_str().unwrap_or_default());
+    assert_eq!(config["locale"], "nb", "{config}");
+
+    // A language legit does not speak is refused at the field, and nothing is sent.
+    let refused = create_link(
+        &edge,
+        &session,
+        json!({"channel": "sms", "to": "070-765 43 21", "locale": "da"}),
+    )
+    .await;
+    assert_eq!(refused.status, StatusCode::BAD_REQUEST, "{refused:?}");
+    assert_eq!(refused.body["error"]["field"], "locale", "{refused:?}");
+    assert!(edge.inbox("+46707654321").is_empty());
+}
+
 /// DESIGN.md §5: a tenant's customers get its links from its own sender, though every tenant shares the
 /// deployment's provider accounts.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -492,7 +537,16 @@ async fn an_unopened_link_expires_and_says_so_in_the_customers_language() {
     live.assert_ends_within(Duration::from_secs(5)).await;
     drop(live);
 
-    assert_gone_page(&edge, &url, "Länken har gått ut", "This link has expired").await;
+    assert_gone_page(
+        &edge,
+        &url,
+        [
+            "Länken har gått ut",
+            "This link has expired",
+            "Lenken har gått ut",
+        ],
+    )
+    .await;
     let start = start_link(&edge, token_of(&url), None).await;
     assert_eq!(start.status, StatusCode::GONE);
     assert_eq!(start.body["error"]["code"], "link_expired");
@@ -613,8 +667,11 @@ async fn an_agent_withdraws_a_link_and_nobody_can_use_it_after_that() {
     assert_gone_page(
         &edge,
         &url,
-        "Länken har dragits tillbaka",
-        "This link has been withdrawn",
+        [
+            "Länken har dragits tillbaka",
+            "This link has been withdrawn",
+            "Lenken er trukket tilbake",
+        ],
     )
     .await;
     let start = start_link(&edge, token_of(&url), None).await;
@@ -978,6 +1035,34 @@ async fn open_with_qr(
         .wait_for_text(LINK_STATUS, "The customer has opened the link", WAIT)
         .await?;
     Ok((browser, only_order_ref(sim).await))
+}
+
+/// The agent switches the widget to bokmål for a Norwegian-speaking caller; the link goes out in bokmål.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn in_chromium_an_agent_who_switches_to_bokmal_sends_the_link_in_bokmal()
+-> Result<(), Box<dyn std::error::Error>> {
+    let (_sim, edge) = stack().await;
+    let session = edge.agent_session().await;
+    let agent = softphone_agent(&edge, &session).await?;
+    agent.click_text("button", "Norsk", WAIT).await?;
+    agent
+        .wait_for_text("#legit-to-note", &format!("Sendes som {PHONE_E164}"), WAIT)
+        .await?;
+    agent
+        .click("#legit-panel-link button[type=submit]", WAIT)
+        .await?;
+    agent
+        .wait_for_text(LINK_STATUS, "Lenken er sendt", WAIT)
+        .await?;
+    let inbox = edge.inbox(PHONE_E164);
+    assert_eq!(inbox.len(), 1, "{inbox:#?}");
+    assert!(
+        inbox[0].text.contains("Identifiser deg med BankID:"),
+        "{}",
+        inbox[0].text
+    );
+    agent.close().await?;
+    Ok(())
 }
 
 /// Presses "Send link" in the agent's widget and returns the reference number it shows once sent.

@@ -5,9 +5,9 @@
 //! than core's serde types (serde_json's error formatting would cost the wasm ~30 KB); see
 //! `flow::StartAnswer` and [`LinkView`].
 
-use legit_core::Rfa;
 use legit_core::api::{EventUser, StartOrderRequest};
 use legit_core::bankid::CallInitiator;
+use legit_core::{Lang, Rfa};
 use wasm_bindgen::JsCast;
 use wasm_bindgen::prelude::*;
 use wasm_bindgen_futures::JsFuture;
@@ -80,7 +80,8 @@ pub struct CreateLink {
     pub channel: &'static str,
     /// E.164 (`+46701234567`) or the normalised address.
     pub to: String,
-    pub locale: Option<&'static str>,
+    /// The SMS's or e-mail's language.
+    pub locale: Lang,
 }
 
 impl CreateLink {
@@ -88,7 +89,7 @@ impl CreateLink {
         Object::new()
             .str("channel", self.channel)
             .str("to", &self.to)
-            .opt("locale", self.locale)
+            .str("locale", self.locale.tag())
             .finish()
     }
 }
@@ -456,13 +457,17 @@ mod tests {
                 .as_deref(),
             Some("811228-XXXX")
         );
-        let sent = CreateLink {
-            channel: "sms",
-            to: "+46701234567".into(),
-            locale: None,
+        for locale in Lang::ALL {
+            let sent = CreateLink {
+                channel: "sms",
+                to: "+46701234567".into(),
+                locale,
+            }
+            .to_json();
+            let read = legit_core::links_api::parse_create_link_request(sent.as_bytes())
+                .and_then(|request| request.validate(Lang::Sv));
+            assert_eq!(read.map(|valid| valid.lang), Ok(locale), "{sent}");
         }
-        .to_json();
-        assert_eq!(sent, r#"{"channel":"sms","to":"+46701234567"}"#);
         let created =
             LinkCreated::parse(r#"{"reference":"K7QX-M4TR","expiresAt":"2026-11-23T10:15:00Z"}"#);
         assert_eq!(created.map(|c| c.reference).as_deref(), Some("K7QX-M4TR"));

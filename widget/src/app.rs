@@ -11,7 +11,7 @@ use crate::components::customer::CustomerFlow;
 use crate::components::footer::Footer;
 use crate::config::{EmbedConfig, Mode, Params};
 use crate::host::Host;
-use crate::i18n::{self, Lang, Text};
+use crate::i18n::{self, Lang, Say as _, Text};
 use crate::launch::Platform;
 
 /// Everything a widget instance knows about where it runs, before it renders.

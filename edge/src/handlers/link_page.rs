@@ -6,8 +6,8 @@ use legit_core::Lang;
 use legit_core::link::LinkRefusal;
 use legit_core::message::html_escape;
 
-/// The customer's language: the first of `Accept-Language` that is Swedish or English (by preference
-/// order, `q` respected), else `fallback` (the link's language, or Swedish for an unknown link).
+/// The customer's language: the first of `Accept-Language` that legit speaks (Swedish, English, bokmål; by
+/// preference order, `q` respected), else `fallback` (the link's language, or Swedish for an unknown link).
 pub fn pick_lang(accept_language: Option<&str>, fallback: Lang) -> Lang {
     let Some(header) = accept_language else {
         return fallback;
@@ -66,6 +66,11 @@ mod tests {
             Lang::Sv
         );
         assert_eq!(pick_lang(Some("de-DE,fr"), Lang::En), Lang::En);
+        assert_eq!(
+            pick_lang(Some("nb-NO,nb;q=0.9,sv;q=0.8"), Lang::Sv),
+            Lang::Nb
+        );
+        assert_eq!(pick_lang(Some("da,no;q=0.8"), Lang::En), Lang::Nb);
         assert_eq!(pick_lang(Some("en;q=0,sv;q=0"), Lang::En), Lang::En);
         assert_eq!(pick_lang(None, Lang::Sv), Lang::Sv);
         assert_eq!(pick_lang(Some(";;;,q=,"), Lang::Sv), Lang::Sv);

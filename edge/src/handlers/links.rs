@@ -275,6 +275,7 @@ pub async fn customer_page(
             order_id: None,
             order_token: None,
             auto_start_token: None,
+            lang: link_lang,
         },
         LinkStatus::Expired => return refuse(LinkRefusal::Expired, Some(tenant), link_lang),
         LinkStatus::Withdrawn => return refuse(LinkRefusal::Withdrawn, Some(tenant), link_lang),
@@ -289,6 +290,7 @@ pub async fn customer_page(
                     auto_start_token: resumed
                         .auto_start_token
                         .filter(|_| peek.status == LinkStatus::Opened),
+                    lang: link_lang,
                 },
                 None => return refuse(LinkRefusal::Used, Some(tenant), link_lang),
             }

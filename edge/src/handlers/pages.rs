@@ -1,6 +1,7 @@
 //! The widget's files, from the `ASSETS` binding: `/embed` (the iframe page, given the tenant's settings and
 //! a CSP whose `frame-ancestors` are the tenant's sites), `/legit.js` and `/widget/*`.
 
+use legit_core::Lang;
 use legit_core::tenant::Tenant;
 use serde::Serialize;
 use worker::{Env, Request, Response};
@@ -38,6 +39,10 @@ pub struct LinkPage {
     /// The followed order's autostart token, while it runs: the phone's button opens the app with it.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub auto_start_token: Option<String>,
+    /// The language the link was sent in: the page's `locale` instead of the tenant's, so a customer whose
+    /// browser prefers no language legit speaks reads the page in the SMS's or e-mail's language.
+    #[serde(skip)]
+    pub lang: Lang,
 }
 
 /// `GET /embed?tenant=…`.
@@ -86,7 +91,7 @@ fn render(template: &str, tenant: &Tenant, link: Option<&LinkPage>) -> Result<St
     let settings = PageConfig {
         tenant: &tenant.id,
         display_name: &tenant.display_name,
-        locale: tenant.locale.tag(),
+        locale: link.map_or(tenant.locale, |l| l.lang).tag(),
         parent_origins: &tenant.allowed_origins,
         link,
     };
@@ -173,6 +178,7 @@ mod tests {
             order_id: None,
             order_token: None,
             auto_start_token: None,
+            lang: Lang::Nb,
         };
         let tag = r#"<meta name="legit-config" content="">"#;
         let html = render(tag, tenants.get("a").unwrap(), Some(&link)).unwrap();
@@ -182,7 +188,10 @@ mod tests {
             ),
             "{html}"
         );
+        // The link's language, not the tenant's (Swedish by default).
+        assert!(html.contains("&quot;locale&quot;:&quot;nb&quot;"), "{html}");
         let html = render(tag, tenants.get("a").unwrap(), None).unwrap();
         assert!(!html.contains("link"), "{html}");
+        assert!(html.contains("&quot;locale&quot;:&quot;sv&quot;"), "{html}");
     }
 }

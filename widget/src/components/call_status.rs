@@ -7,7 +7,7 @@ use leptos::task::spawn_local;
 use crate::api::ApiError;
 use crate::app::Ctx;
 use crate::flow::{self, Input, Order, Phase};
-use crate::i18n::Text;
+use crate::i18n::{Say as _, Text};
 use crate::order::Runner;
 
 /// The softphone opens the widget as the call arrives, often before the caller has typed the number: the

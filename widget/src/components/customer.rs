@@ -8,7 +8,7 @@ use crate::components::guidance::Guidance;
 use crate::components::launch_button::LaunchButton;
 use crate::components::qr_code::QrCode;
 use crate::flow::{self, Message, Phase};
-use crate::i18n::Text;
+use crate::i18n::{Say as _, Text};
 use crate::launch;
 use crate::order::Runner;
 

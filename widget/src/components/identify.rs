@@ -8,7 +8,7 @@ use leptos::prelude::*;
 use crate::app::Ctx;
 use crate::components::result_card::ResultCard;
 use crate::flow::{self, Input, Phase};
-use crate::i18n::Text;
+use crate::i18n::{Say as _, Text};
 use crate::order::Runner;
 
 /// The agent identifies the caller with BankID's phone flow: the personal number, checked as typed and

@@ -6,7 +6,7 @@ use legit_core::link::ReferenceNumber;
 use crate::api::{ApiError, LinkView};
 use crate::app::Ctx;
 use crate::components::link_status::LinkStatus;
-use crate::i18n::Text;
+use crate::i18n::{Say as _, Text};
 
 /// What the agent typed, read by core's rule for reference numbers (`K7QX-M4TR`, any case, spaces and dashes
 /// anywhere): the form the edge gets, or the error's message.

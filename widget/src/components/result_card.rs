@@ -3,7 +3,7 @@ use legit_core::api::EventUser;
 use leptos::prelude::*;
 
 use crate::app::Ctx;
-use crate::i18n::Text;
+use crate::i18n::{Say as _, Text};
 
 /// Who was identified, as far as the tenant's disclosure policy lets the edge say: a field it withholds is
 /// shown as withheld, never guessed.

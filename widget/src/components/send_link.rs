@@ -8,7 +8,7 @@ use crate::api::{CreateLink, Stream};
 use crate::app::Ctx;
 use crate::components::link_status::LinkStatus;
 use crate::components::lookup::error_text;
-use crate::i18n::{Lang, Text};
+use crate::i18n::{Say as _, Text};
 use crate::link_follow::{Following, follow};
 
 /// How the link travels.
@@ -41,16 +41,6 @@ pub fn destination(channel: Channel, input: &str) -> Result<String, Text> {
         Channel::Email => Email::parse(input)
             .map(|e| e.as_str().to_owned())
             .map_err(|e| Text::email_error(e.code())),
-    }
-}
-
-/// The link's language: the widget's, where the edge speaks it (Swedish and English); otherwise the
-/// tenant's default.
-pub fn link_locale(lang: Lang) -> Option<&'static str> {
-    match lang {
-        Lang::Sv => Some("sv"),
-        Lang::En => Some("en"),
-        Lang::Nb => None,
     }
 }
 
@@ -113,7 +103,8 @@ pub fn SendLink(
         let request = CreateLink {
             channel: channel.get_untracked().wire(),
             to,
-            locale: link_locale(ctx.lang.get_untracked()),
+            // The language the agent speaks with the customer in.
+            locale: ctx.lang.get_untracked(),
         };
         stage.set(Stage::Sending);
         let api = ctx.api.get_value();
@@ -361,12 +352,5 @@ mod tests {
             destination(Channel::Email, "anna.example.se"),
             Err(Text::EmailMissingAt)
         );
-    }
-
-    #[test]
-    fn the_link_speaks_the_agents_language_where_the_edge_can() {
-        assert_eq!(link_locale(Lang::Sv), Some("sv"));
-        assert_eq!(link_locale(Lang::En), Some("en"));
-        assert_eq!(link_locale(Lang::Nb), None);
     }
 }
