@@ -1054,6 +1054,7 @@ async fn in_chromium_an_agent_who_switches_to_bokmal_sends_the_link_in_bokmal()
     agent
         .wait_for_text(LINK_STATUS, "Lenken er sendt", WAIT)
         .await?;
+    agent.screenshot("links-agent-sent-nb-320.png").await?;
     let inbox = edge.inbox(PHONE_E164);
     assert_eq!(inbox.len(), 1, "{inbox:#?}");
     assert!(

@@ -425,9 +425,33 @@ async fn a_softphone_opens_the_link_form_with_the_number_normalised() -> TestRes
     assert_no_horizontal_overflow(&browser, "link form at 320 px").await?;
     browser.screenshot("widget-agent-link-320.png").await?;
     assert_accessible(&browser, "agent link form").await?;
-    // The longest tab labels (bokmål) still fit a 320 px pane, even with a 15 px scroll bar beside them.
+    // In a 320 px pane every tab's label stays on one line, in every language.
+    for language in ["Norsk", "English", "Svenska"] {
+        browser.click_text("button", language, WAIT).await?;
+        browser
+            .wait_for("[role=tab][aria-selected=true]", WAIT)
+            .await?;
+        let lines = browser
+            .client()
+            .execute(
+                "return [...document.querySelectorAll('[role=tab]')].map(tab => {
+                   const range = document.createRange();
+                   range.selectNodeContents(tab);
+                   const tops = [...range.getClientRects()].map(r => Math.round(r.top));
+                   return [tab.textContent, new Set(tops).size];
+                 });",
+                vec![],
+            )
+            .await?;
+        assert_eq!(lines.as_array().map(Vec::len), Some(3), "{lines}");
+        for tab in lines.as_array().into_iter().flatten() {
+            assert_eq!(tab[1], 1, "{language}: the tab {} wraps at 320 px", tab[0]);
+        }
+    }
+    // Even with a 15 px scroll bar beside them, the longest labels (bokmål) do not make the pane scroll
+    // sideways.
     browser.set_window_size(305, 700).await?;
-    for language in ["Norsk", "English"] {
+    for language in ["English", "Norsk"] {
         browser.click_text("button", language, WAIT).await?;
         browser
             .wait_for("[role=tab][aria-selected=true]", WAIT)

@@ -201,7 +201,7 @@ catalogue! {
     #[cfg(feature = "agent")]
     TabLink => ["Skicka länk", "Send link", "Send lenke"],
     #[cfg(feature = "agent")]
-    TabLookup => ["Sök", "Look up", "Slå opp"],
+    TabLookup => ["Sök", "Look up", "Søk"],
     #[cfg(feature = "agent")]
     AgentTasks => ["Uppgifter", "Tasks", "Oppgaver"],
     #[cfg(feature = "agent")]
