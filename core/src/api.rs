@@ -547,6 +547,13 @@ pub struct PreparedStart {
 }
 
 impl StartOrderRequest {
+    /// The personal number the order is for, if any: a blank one (an empty form field) names nobody.
+    pub fn named_person(&self) -> Option<&str> {
+        self.personal_number
+            .as_deref()
+            .filter(|p| !p.trim().is_empty())
+    }
+
     /// Checks the request with the same rules BankID applies (`validate_order`, `validate_phone_order`), so
     /// nothing BankID would refuse is sent.
     ///
@@ -554,11 +561,11 @@ impl StartOrderRequest {
     /// by auth/sign only. A personal number on auth/sign binds the order to that person
     /// (`requirement.personalNumber`).
     pub fn prepare(&self, today: Date, end_user_ip: &str) -> Result<PreparedStart, StartError> {
-        let personal_number = match self.personal_number.as_deref() {
-            Some(p) if !p.trim().is_empty() => {
+        let personal_number = match self.named_person() {
+            Some(p) => {
                 Some(PersonalNumber::parse(p, today).map_err(StartError::InvalidPersonalNumber)?)
             }
-            _ => None,
+            None => None,
         };
         let visible = match self.user_visible_data.as_deref() {
             Some(text) if !text.is_empty() => Some(bankid::encode_base64(text.as_bytes())),
@@ -688,6 +695,25 @@ mod tests {
             }),
             ..collect(Status::Complete, None)
         }
+    }
+
+    #[test]
+    fn a_blank_personal_number_names_nobody() {
+        let asking = |pnr: Option<&str>| StartOrderRequest {
+            kind: OrderKind::Auth,
+            personal_number: pnr.map(str::to_owned),
+            call_initiator: None,
+            user_visible_data: None,
+            end_user_ip: None,
+            return_url: None,
+        };
+        assert_eq!(asking(None).named_person(), None);
+        assert_eq!(asking(Some("")).named_person(), None);
+        assert_eq!(asking(Some(" \t")).named_person(), None);
+        assert_eq!(
+            asking(Some("19811228-9874")).named_person(),
+            Some("19811228-9874")
+        );
     }
 
     #[test]

@@ -3,7 +3,7 @@
 //!
 //! `POST /api/v1/ivr/orders` `{personalNumber, callId, callInitiator?}` starts a phone order;
 //! `GET /api/v1/ivr/orders/{id}?wait=25` long-polls and answers [`IvrAnswer`]:
-//! `{orderId, callId, status, sentence: {sv, en}, personalNumber}` with the masked personal number.
+//! `{orderId, callId, status, sentence: {sv, en, nb}, personalNumber}` with the masked personal number.
 
 use std::fmt;
 
@@ -325,7 +325,7 @@ impl IvrFailure {
             }
             (IvrFailure::AlreadyInProgress, Lang::En) => {
                 "Identification failed because another identification was in progress for the same \
-                 personal number. Please try again."
+                 personal identity number. Please try again."
             }
             (IvrFailure::Cancelled, Lang::Sv) => "Identifieringen avbröts.",
             (IvrFailure::Cancelled, Lang::En) => "Identification was cancelled.",
@@ -409,7 +409,7 @@ impl IvrOutcome {
                 format!("Identifieringen lyckades för personnummer {masked}.")
             }
             (IvrOutcome::Complete, Lang::En) => {
-                format!("Identification successful for personal number {masked}.")
+                format!("Identification successful for personal identity number {masked}.")
             }
             (IvrOutcome::Pending, Lang::Nb) => {
                 "Identifiseringen pågår. Åpne BankID-appen og følg instruksjonene.".to_owned()
@@ -699,7 +699,7 @@ mod tests {
                 "status": "complete",
                 "sentence": {
                     "sv": "Identifieringen lyckades för personnummer 811228-XXXX.",
-                    "en": "Identification successful for personal number 811228-XXXX.",
+                    "en": "Identification successful for personal identity number 811228-XXXX.",
                     "nb": "Identifiseringen lyktes for personnummer 811228-XXXX."
                 },
                 "personalNumber": "811228-XXXX"

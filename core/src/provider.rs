@@ -398,6 +398,11 @@ fn mailbox(name: &str, address: &Email) -> String {
     }
 }
 
+/// How long the edge waits for a provider to take a message. Gateways answer in well under a second; the
+/// agent's "Send" waits on this call, and a link the provider never confirmed is erased, so a hung
+/// connection ends as "try again" instead of holding the agent.
+pub const SEND_TIMEOUT_MS: u64 = 10_000;
+
 /// What a provider's HTTP status means for the message.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum ProviderOutcome {

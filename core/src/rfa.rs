@@ -338,6 +338,17 @@ pub fn for_collect(flow: Flow, status: &str, hint_code: Option<&str>) -> Option<
 /// The user (or the RP) cancelled in our own UI: BankID's message for an aborted action.
 pub const CANCELLED_BY_US: Rfa = Rfa::Rfa3;
 
+/// BankID's help pages, which every screen a customer sees links to (BANKID.md §10).
+pub const SUPPORT_URL: &str = "https://support.bankid.com";
+
+/// The words of the link to [`SUPPORT_URL`], in [`Lang`] order: the widget's footer and the edge's refusal
+/// pages say the same.
+pub const NEED_HELP: [&str; 3] = [
+    "Behöver du hjälp? support.bankid.com",
+    "Need help? support.bankid.com",
+    "Trenger du hjelp? support.bankid.com",
+];
+
 /// The code, e.g. `RFA15A`; use [`Rfa::text`] for what the user reads.
 impl fmt::Display for Rfa {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {

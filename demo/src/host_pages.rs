@@ -189,6 +189,8 @@ iframe { display: block; width: 320px; height: 640px; border: 0; }
 .ring input { display: block; width: 100%; font: inherit; padding: .35rem .5rem; }
 #welcome { font-weight: 600; color: #1a7f37; }
 .site { max-width: 26rem; margin: 2rem auto; background: #fff; padding: 1.5rem; border-radius: 8px; }
+/* The widget pads itself; pulled out by that much, its text lines up with the page's. */
+.site legit-bankid { margin: 0 -1rem; }
 "#;
 
 fn page(status: StatusCode, title: &str, body: &str) -> Response {

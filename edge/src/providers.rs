@@ -19,14 +19,19 @@
 //! misconfigured. Either way `POST /api/v1/links` for it answers 503 `links_not_configured`, and the rest
 //! of the edge works on.
 
+use std::pin::pin;
+use std::time::Duration;
+
+use futures_util::future::{Either, select};
 use legit_core::Lang;
 use legit_core::email::Email;
 use legit_core::links_api::Destination;
 use legit_core::message::{email_text, sms_text};
 use legit_core::provider::{
-    EmailApi, ProviderConfigError, ProviderOutcome, ProviderRequest, Secret, SenderId, SmsGateway,
+    EmailApi, ProviderConfigError, ProviderOutcome, ProviderRequest, SEND_TIMEOUT_MS, Secret,
+    SenderId, SmsGateway,
 };
-use worker::{Fetch, Headers, Method, Request, RequestInit};
+use worker::{Delay, Fetch, Headers, Method, Request, RequestInit};
 
 use crate::error::ApiError;
 
@@ -240,10 +245,22 @@ pub async fn send(request: &ProviderRequest) -> Result<(), ApiError> {
             worker::js_sys::Uint8Array::from(request.body.as_slice()).into(),
         ));
     let req = Request::new_with_init(&request.url, &init)?;
-    let resp = Fetch::Request(req)
-        .send()
-        .await
-        .map_err(|e| ApiError::Provider(ProviderOutcome::Retry, format!("no answer: {e}")))?;
+    // Past the limit the message counts as not sent (the caller erases the link), though the provider may
+    // still deliver it: a dead link in an SMS is better than an agent left waiting with no reference. The
+    // abandoned request is dropped, not aborted, as in `bankid.rs`.
+    let fetch = Fetch::Request(req);
+    let exchange = fetch.send();
+    let timeout = Delay::from(Duration::from_millis(SEND_TIMEOUT_MS));
+    let resp = match select(pin!(exchange), timeout).await {
+        Either::Left((answer, _)) => answer
+            .map_err(|e| ApiError::Provider(ProviderOutcome::Retry, format!("no answer: {e}")))?,
+        Either::Right(_) => {
+            return Err(ApiError::Provider(
+                ProviderOutcome::Retry,
+                format!("no answer within {SEND_TIMEOUT_MS} ms"),
+            ));
+        }
+    };
     match ProviderOutcome::from_status(resp.status_code()) {
         ProviderOutcome::Sent => Ok(()),
         outcome => Err(ApiError::Provider(

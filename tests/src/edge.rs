@@ -128,6 +128,8 @@ pub struct Edge {
     pub providers: Option<legit_demo::providers::Running>,
     /// `--rate-limit-factor`: 1 (wrangler.toml's limits) but for load tests.
     rate_limit_factor: u32,
+    /// `--var`s after the providers' ([`Edge::restart_with_var`]); a later one overrides.
+    extra_vars: Vec<String>,
 }
 
 struct Launcher {
@@ -234,6 +236,7 @@ impl Edge {
             assets,
             providers,
             rate_limit_factor,
+            extra_vars: Vec::new(),
         };
         edge.launch().await;
         edge
@@ -256,6 +259,14 @@ impl Edge {
             tokio::time::sleep(Duration::from_millis(50)).await;
         }
         launcher.finish();
+    }
+
+    /// [`Edge::restart`] with one more binding, `NAME=VALUE`, over what the edge had (e.g. a provider URL
+    /// that never answers).
+    pub async fn restart_with_var(&mut self, var: &str) {
+        self.stop().await;
+        self.extra_vars.push(var.to_owned());
+        self.start_again().await;
     }
 
     /// The second half of [`Edge::restart`].
@@ -289,6 +300,7 @@ impl Edge {
             .args(
                 self.provider_vars()
                     .iter()
+                    .chain(&self.extra_vars)
                     .flat_map(|v| ["--var", v.as_str()]),
             )
             .current_dir(&root)

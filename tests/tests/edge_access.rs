@@ -352,6 +352,17 @@ async fn identifying_someone_else_takes_an_agent_and_orders_take_their_token() {
     assert_eq!(by_agent.status, StatusCode::OK, "{by_agent:?}");
     assert_eq!(by_agent.body["errorCode"], "cancelled", "{by_agent:?}");
     assert_eq!(by_token.final_state().await["errorCode"], "cancelled");
+    // A blank personal number (a form's empty field) names nobody: the page's own visitor is identified.
+    let blank = json!({"kind": "auth", "personalNumber": " "});
+    let own = send(
+        &edge,
+        Method::POST,
+        "/api/v1/orders",
+        Some(ALLOWED_ORIGIN),
+        Some(blank),
+    )
+    .await;
+    assert_eq!(own.status, StatusCode::CREATED, "{own:?}");
     edge.assert_no_secrets(&sim).await;
 }
 
@@ -652,6 +663,18 @@ async fn a_page_that_starts_too_many_orders_is_told_to_wait() {
     const PER_MINUTE: usize = 60; // wrangler.toml's ORDERS_PER_IP
     let sim = Sim::start().await;
     let edge = Edge::start(&sim).await;
+    // A start refused as bad (a signature with nothing to sign) costs the page none of its allowance.
+    for _ in 0..5 {
+        let bad = send(
+            &edge,
+            Method::POST,
+            "/api/v1/orders",
+            Some(ALLOWED_ORIGIN),
+            Some(json!({"kind": "sign"})),
+        )
+        .await;
+        assert_eq!(bad.status, StatusCode::BAD_REQUEST, "{bad:?}");
+    }
     for i in 0..PER_MINUTE {
         let answer = send(
             &edge,

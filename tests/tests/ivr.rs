@@ -161,7 +161,7 @@ async fn the_caller_is_identified_and_the_ivr_hears_the_masked_number() {
     assert_eq!(body["status"], "complete", "{body}");
     assert_eq!(
         body["sentence"]["en"],
-        format!("Identification successful for personal number {MASKED}.")
+        format!("Identification successful for personal identity number {MASKED}.")
     );
     assert_eq!(
         body["sentence"]["sv"],
@@ -410,7 +410,7 @@ async fn two_calls_for_the_same_person_at_once_both_hear_already_in_progress() {
         assert_eq!(
             done.body["sentence"]["en"],
             "Identification failed because another identification was in progress for the same \
-             personal number. Please try again."
+             personal identity number. Please try again."
         );
         finals.push(done.body);
     }
@@ -631,7 +631,7 @@ async fn the_demo_ivr_console_plays_the_caller_and_keeps_the_key_to_itself() {
     assert_eq!(done["status"], "complete", "{done}");
     assert_eq!(
         done["sentence"]["en"],
-        format!("Identification successful for personal number {MASKED}.")
+        format!("Identification successful for personal identity number {MASKED}.")
     );
     // The IVR API itself says the same to anyone holding the key.
     let (direct, _) = poll(&edge, &order_id, 0).await;
@@ -696,7 +696,7 @@ async fn the_agents_widget_on_the_call_shows_the_outcome_live_in_three_languages
     browser
         .wait_for_text(
             ".call [role=status]",
-            &format!("Identification successful for personal number {MASKED}."),
+            &format!("Identification successful for personal identity number {MASKED}."),
             WAIT,
         )
         .await?;
@@ -749,8 +749,9 @@ async fn the_agents_widget_on_the_call_shows_the_outcome_live_in_three_languages
     Ok(())
 }
 
-/// The IVR console's page in headless Chromium: the caller presses the keypad and `#`, approves on the
-/// phone, and the page shows what the IVR says. Leaves `ivr-console-*.png` in `target/screenshots/`.
+/// The IVR console's page in headless Chromium: the caller presses the keypad and `#`, hears the IVR in
+/// English, switches to Norsk and approves on the phone; the outcome is read in bokmål. Leaves
+/// `ivr-console-*.png` in `target/screenshots/`.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_caller_on_the_console_page_types_the_number_and_reads_the_outcome()
 -> Result<(), Box<dyn std::error::Error>> {
@@ -787,11 +788,14 @@ async fn a_caller_on_the_console_page_types_the_number_and_reads_the_outcome()
     let link = browser.find("#agent-link").await?;
     let agent_url = link.attr("href").await?.unwrap_or_default();
     assert!(agent_url.contains("callid=demo-"), "{agent_url}");
+    // A caller who switches language mid-call hears the outcome in the new one: the console reads the
+    // answer's sentence in the language chosen when it arrives.
+    browser.click_text("label", "Norsk", WAIT).await?;
     caller_approves(&sim, &only_order_ref(&sim).await).await;
     browser
         .wait_for_text(
             "#transcript",
-            &format!("Identification successful for personal number {MASKED}."),
+            &format!("Identifiseringen lyktes for personnummer {MASKED}."),
             WAIT,
         )
         .await?;

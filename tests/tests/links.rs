@@ -830,6 +830,36 @@ async fn without_providers_links_are_not_configured_and_a_failing_provider_leave
     edge.assert_no_secrets(&sim).await;
 }
 
+/// A gateway that takes the connection and never answers must not hold the agent: after
+/// `SEND_TIMEOUT_MS` the send is "try again", and nothing of the link is left to be opened.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_provider_that_never_answers_lets_the_agent_go_and_leaves_no_link() {
+    let (sim, mut edge) = stack().await;
+    let hole = tokio::net::TcpListener::bind("127.0.0.1:0")
+        .await
+        .expect("bind");
+    let addr = hole.local_addr().expect("address");
+    let held = tokio::spawn(async move {
+        let mut open = Vec::new();
+        while let Ok((socket, _)) = hole.accept().await {
+            open.push(socket);
+        }
+    });
+    edge.restart_with_var(&format!("SMS_GATEWAY_URL=http://{addr}/sms/send"))
+        .await;
+    let session = edge.agent_session().await;
+    let answer = create_link(&edge, &session, json!({"channel": "sms", "to": PHONE})).await;
+    assert_eq!(answer.status, StatusCode::BAD_GATEWAY, "{answer:?}");
+    assert_eq!(answer.body["error"]["code"], "provider_unavailable");
+    assert!(answer.body.get("reference").is_none(), "{answer:?}");
+    held.abort();
+    // E-mail, through the working provider, is untouched.
+    let email = create_link(&edge, &session, json!({"channel": "email", "to": EMAIL})).await;
+    assert_eq!(email.status, StatusCode::CREATED, "{email:?}");
+    assert_eq!(edge.inbox(EMAIL).len(), 1);
+    edge.assert_no_secrets(&sim).await;
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_destination_gets_three_links_a_minute_then_429_with_retry_after() {
     let (sim, edge) = stack().await;
@@ -974,7 +1004,7 @@ async fn in_chromium_the_link_page_starts_on_a_click_and_a_return_follows_the_sa
         .await?;
     // Nothing is left to do on a link's page, and the customer is told so.
     browser
-        .wait_for_text(".hint", "You can close this page now.", WAIT)
+        .wait_for_text(".customer .lead", "You can close this page now.", WAIT)
         .await?;
     eprintln!(
         "link page in Chromium: opened to identified in {:.2?}",
@@ -999,7 +1029,22 @@ async fn in_chromium_the_link_page_starts_on_a_click_and_a_return_follows_the_sa
     browser
         .wait_for_text("h1", "This link has already been used", WAIT)
         .await?;
+    // Not a dead end: BankID's help and the language switch, as on every other screen of the link.
+    let help = browser
+        .find("footer a[href='https://support.bankid.com']")
+        .await?;
+    assert_eq!(help.text().await?, "Need help? support.bankid.com");
+    assert_eq!(
+        browser.axe_violations().await?,
+        json!([]),
+        "axe-core on a used link's page"
+    );
     browser.screenshot("links-customer-used-320.png").await?;
+    browser.click_text("a", "Norsk", WAIT).await?;
+    browser
+        .wait_for_text("h1", "Lenken er allerede brukt", WAIT)
+        .await?;
+    assert_eq!(browser.text("footer a[aria-current=true]").await?, "Norsk");
     browser.close().await?;
     edge.assert_no_secrets(&sim).await;
     Ok(())
@@ -1014,7 +1059,11 @@ async fn softphone_agent(
         .agent_widget(session, "lang=en&mobnr=070-123%2045%2067")
         .await?;
     agent
-        .wait_for_text("#legit-to-note", &format!("Sent as {PHONE_E164}"), WAIT)
+        .wait_for_text(
+            "#legit-to-note",
+            &format!("Will be sent as {PHONE_E164}"),
+            WAIT,
+        )
         .await?;
     Ok(agent)
 }
@@ -1147,6 +1196,11 @@ async fn in_chromium_an_agent_withdraws_a_link_sent_to_the_wrong_number()
         .await?;
     let text = stranger.text(".customer").await?;
     assert!(!text.contains("can only be used once"), "{text}");
+    // Nothing to try again: BankID's "Please try again" for the sender's cancel would contradict the page.
+    assert_eq!(
+        stranger.text(".customer .status").await?,
+        "This link can no longer be used."
+    );
     assert!(
         stranger.find_all(".customer button").await?.is_empty(),
         "nothing to press that the edge would refuse"
@@ -1376,7 +1430,7 @@ async fn in_chromium_an_e_mailed_link_scanned_on_a_computer_reaches_the_agents_w
         .await?;
     agent.fill("#legit-to", &format!(" {EMAIL} ")).await?;
     agent
-        .wait_for_text("#legit-to-note", &format!("Sent as {EMAIL}"), WAIT)
+        .wait_for_text("#legit-to-note", &format!("Will be sent as {EMAIL}"), WAIT)
         .await?;
     let began = Instant::now();
     let reference = send_from_widget(&agent).await?;

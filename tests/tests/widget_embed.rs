@@ -206,6 +206,11 @@ async fn while_the_stream_is_down_no_stale_qr_code_is_left_to_scan() -> TestResu
         "no QR code while nothing keeps it fresh"
     );
     assert_eq!(qr_payload(&browser).await?, "");
+    assert_eq!(
+        how_to_scan_visibility(&browser).await?,
+        "hidden",
+        "no instruction to point the camera at a code that is not there"
+    );
     assert_no_horizontal_overflow(&browser, "reconnecting at 320 px").await?;
     browser
         .screenshot("widget-customer-reconnecting-320.png")
@@ -215,10 +220,23 @@ async fn while_the_stream_is_down_no_stale_qr_code_is_left_to_scan() -> TestResu
     browser.wait_for(".qr svg", Duration::from_secs(40)).await?;
     let after = qr_payload(&browser).await?;
     assert_ne!(after, before, "a fresh frame, not the old one");
+    assert_eq!(how_to_scan_visibility(&browser).await?, "visible");
     let (status, order) = sim.scan(&after).await;
     assert!(status.is_success(), "the fresh frame scans: {order}");
     browser.close().await?;
     Ok(())
+}
+
+/// Whether the "point the camera at the code" line under the QR box shows.
+async fn how_to_scan_visibility(browser: &Browser) -> Result<String, Error> {
+    let visibility = browser
+        .client()
+        .execute(
+            "return getComputedStyle(document.querySelector('.qr + .hint')).visibility",
+            vec![],
+        )
+        .await?;
+    Ok(visibility.as_str().unwrap_or_default().to_owned())
 }
 
 /// On a phone the app was asked to open but never took the order: the guidance names the causes a phone
@@ -327,7 +345,11 @@ async fn an_agent_identifies_a_caller_and_sees_the_unicode_name_intact() -> Test
     browser.wait_for("#legit-pnr", WAIT).await?;
     browser.fill("#legit-pnr", "811228-9874").await?;
     browser
-        .wait_for_text("#legit-pnr-hint", &format!("Sent as {DEFAULT_PNR}"), WAIT)
+        .wait_for_text(
+            "#legit-pnr-hint",
+            &format!("Will be sent as {DEFAULT_PNR}"),
+            WAIT,
+        )
         .await?;
     // Pressed before saying who called: the question names its error, and nothing starts.
     browser
@@ -690,7 +712,7 @@ async fn the_demo_pages_embed_the_widget_for_agents_and_customers() -> TestResul
     browser.screenshot("demo-softphone.png").await?;
     browser.client().clone().enter_frame(0).await?;
     browser
-        .wait_for_text("#legit-to-note", "Sent as +46701234567", WAIT)
+        .wait_for_text("#legit-to-note", "Will be sent as +46701234567", WAIT)
         .await?;
     browser.client().clone().enter_parent_frame().await?;
 

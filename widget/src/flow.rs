@@ -474,6 +474,7 @@ pub fn parse_qr(data: &str) -> Option<QrFrame> {
 }
 
 /// What a customer reads: BankID's message, or one of ours where BankID has none.
+#[cfg(feature = "customer")]
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Message {
     Rfa(Rfa),
@@ -481,6 +482,7 @@ pub enum Message {
 }
 
 /// The customer's status line for `phase` (`None` before the start and after success).
+#[cfg(feature = "customer")]
 pub fn customer_message(phase: &Phase) -> Option<Message> {
     match phase {
         Phase::Idle | Phase::Complete { .. } => None,
@@ -489,9 +491,23 @@ pub fn customer_message(phase: &Phase) -> Option<Message> {
         Phase::Failed(f) => Some(match &f.why {
             Why::Unreachable => Message::Text(Text::Unreachable),
             Why::Refused { status: 429, .. } => Message::Text(Text::TooManyRequests),
+            // The link, not BankID, ended it: the page says below why and who can send a new one, which
+            // BankID's "try again" (RFA3 for the sender's cancel, RFA22 for a refusal) would contradict.
+            Why::Refused { code, .. } | Why::Edge { code } if is_link_refusal(code) => {
+                Message::Text(Text::LinkUnusable)
+            }
             _ => Message::Rfa(f.rfa),
         }),
     }
+}
+
+/// The edge's codes for a link that can no longer start an order (DESIGN.md §5).
+#[cfg(feature = "customer")]
+fn is_link_refusal(code: &str) -> bool {
+    matches!(
+        code,
+        "link_used" | "link_unknown" | "link_expired" | "link_withdrawn"
+    )
 }
 
 #[cfg(feature = "agent")]
@@ -1151,6 +1167,49 @@ mod tests {
         let mut m = Machine::new(OrderKind::Auth, Flow::OtherDevice);
         started(&mut m);
         assert_eq!(link_spent(&m.phase), None);
+    }
+
+    #[test]
+    fn a_link_that_ended_the_order_is_not_followed_by_bankids_try_again() {
+        let unusable = Some(Message::Text(Text::LinkUnusable));
+        for (status, code) in [
+            (410, "link_used"),
+            (404, "link_unknown"),
+            (410, "link_expired"),
+            (410, "link_withdrawn"),
+        ] {
+            let mut m = Machine::new(OrderKind::Auth, Flow::OtherDevice);
+            m.step(Input::Start);
+            m.step(Input::Refused {
+                status,
+                code: code.into(),
+                rfa: None,
+            });
+            assert_eq!(customer_message(&m.phase), unusable, "{code}");
+        }
+        // The sender withdrew it while the customer was at it: the edge's RFA3 says "try again".
+        let mut m = Machine::new(OrderKind::Auth, Flow::OtherDevice);
+        started(&mut m);
+        m.step(Input::State(OrderEvent::failed(
+            ID,
+            OrderKind::Auth,
+            FailReason::LinkWithdrawn,
+            2,
+        )));
+        assert_eq!(customer_message(&m.phase), unusable);
+        // BankID's own endings keep BankID's words, and other refusals keep theirs.
+        let mut m = Machine::new(OrderKind::Auth, Flow::OtherDevice);
+        started(&mut m);
+        m.step(Input::State(event("failed", Some("userCancel"))));
+        assert_eq!(customer_message(&m.phase), Some(Message::Rfa(Rfa::Rfa6)));
+        let mut m = Machine::new(OrderKind::Auth, Flow::OtherDevice);
+        m.step(Input::Start);
+        m.step(Input::Refused {
+            status: 503,
+            code: "bankid_unavailable".into(),
+            rfa: Some(Rfa::Rfa5),
+        });
+        assert_eq!(customer_message(&m.phase), Some(Message::Rfa(Rfa::Rfa5)));
     }
 
     #[test]

@@ -8,6 +8,7 @@
 
 pub use legit_core::Lang;
 use legit_core::Rfa;
+use legit_core::rfa;
 
 /// What the widget says in a [`Lang`]; a trait because `Lang` is core's.
 pub trait Say {
@@ -99,6 +100,13 @@ catalogue! {
         "You can close this page now. Whoever sent you the link can see that you are identified.",
         "Du kan lukke siden nå. Den som sendte deg lenken, ser at du er identifisert.",
     ],
+    // The status line above the three texts below, in place of BankID's "try again".
+    #[cfg(feature = "customer")]
+    LinkUnusable => [
+        "Länken kan inte användas längre.",
+        "This link can no longer be used.",
+        "Denne lenken kan ikke brukes lenger.",
+    ],
     #[cfg(feature = "customer")]
     LinkSpentAskNew => [
         "Länken kan bara användas en gång. Be den du pratar med om en ny länk om du behöver identifiera dig igen.",
@@ -119,7 +127,7 @@ catalogue! {
     ],
     #[cfg(feature = "customer")]
     Signed => ["Underskriften är klar.", "Your signature is done.", "Signeringen er fullført."],
-    NeedHelp => ["Behöver du hjälp? support.bankid.com", "Need help? support.bankid.com", "Trenger du hjelp? support.bankid.com"],
+    NeedHelp => [rfa::NEED_HELP[0], rfa::NEED_HELP[1], rfa::NEED_HELP[2]],
     #[cfg(feature = "customer")]
     StartFailedCauses => ["Vanliga orsaker:", "Common causes:", "Vanlige årsaker:"],
     #[cfg(feature = "customer")]
@@ -209,7 +217,7 @@ catalogue! {
     #[cfg(feature = "agent")]
     PersonalNumberHint => ["ÅÅÅÅMMDD-NNNN eller ÅÅMMDD-NNNN", "YYYYMMDD-NNNN or YYMMDD-NNNN", "ÅÅÅÅMMDD-NNNN eller ÅÅMMDD-NNNN"],
     #[cfg(feature = "agent")]
-    SentAs => ["Skickas som", "Sent as", "Sendes som"],
+    SentAs => ["Skickas som", "Will be sent as", "Sendes som"],
     #[cfg(feature = "agent")]
     WhoCalled => ["Vem ringde?", "Who called?", "Hvem ringte?"],
     #[cfg(feature = "agent")]
@@ -335,7 +343,7 @@ catalogue! {
     #[cfg(feature = "agent")]
     CallIdentified => [
         "Identifieringen lyckades för personnummer",
-        "Identification successful for personal number",
+        "Identification successful for personal identity number",
         "Identifiseringen lyktes for personnummer",
     ],
     // --- Agent: links ---
@@ -358,7 +366,7 @@ catalogue! {
     #[cfg(feature = "agent")]
     LinkWaiting => [
         "Väntar på att kunden legitimerar sig via länken",
-        "Waiting for the customer to identify through the link",
+        "Waiting for the customer to identify themselves through the link",
         "Venter på at kunden identifiserer seg via lenken",
     ],
     #[cfg(feature = "agent")]

@@ -251,7 +251,10 @@ async fn the_agent_sees_the_personal_number_checked_as_typed_and_normalised() {
     w.type_into("#legit-pnr", "811228-9874");
     tick().await;
     let note = w.find("#legit-pnr-hint").expect("note");
-    assert_eq!(note.text_content().as_deref(), Some("Sent as 198112289874"));
+    assert_eq!(
+        note.text_content().as_deref(),
+        Some("Will be sent as 198112289874")
+    );
     w.type_into("#legit-pnr", "811228-9875");
     tick().await;
     assert!(
@@ -333,7 +336,7 @@ async fn a_softphone_number_lands_on_send_link_prefilled_and_normalised() {
         w.find("#legit-to-note")
             .and_then(|n| n.text_content())
             .as_deref(),
-        Some("Sent as +46701234567")
+        Some("Will be sent as +46701234567")
     );
     // Switch to e-mail.
     let email: HtmlElement = w.all(".send-link input[type=radio]")[1]
@@ -348,7 +351,7 @@ async fn a_softphone_number_lands_on_send_link_prefilled_and_normalised() {
         w.find("#legit-to-note")
             .and_then(|n| n.text_content())
             .as_deref(),
-        Some("Sent as Anna@example.se")
+        Some("Will be sent as Anna@example.se")
     );
 }
 

@@ -51,6 +51,14 @@ impl ProviderError {
         )
     }
 
+    pub fn payload_too_large(limit: usize) -> ProviderError {
+        ProviderError::new(
+            StatusCode::PAYLOAD_TOO_LARGE,
+            "payload_too_large",
+            format!("the body must be at most {limit} bytes"),
+        )
+    }
+
     pub fn not_found() -> ProviderError {
         ProviderError::new(StatusCode::NOT_FOUND, "not_found", "no such route")
     }

@@ -10,6 +10,7 @@ use std::sync::Arc;
 
 use axum::body::Bytes;
 use axum::extract::State;
+use axum::extract::rejection::BytesRejection;
 use axum::http::HeaderMap;
 use axum::http::header;
 use axum::response::{IntoResponse, Response};
@@ -32,13 +33,22 @@ use super::inbox::{Message, SmsInfo, find_links};
 pub const MAX_SMS_CHARS: usize = 1_530;
 /// Recipients of one e-mail.
 pub const MAX_RECIPIENTS: usize = 50;
+/// The largest request body either endpoint reads. The inbox bounds how many messages it keeps, not their size,
+/// and an e-mail is stored once per recipient, so axum's 2 MB default would let one request hold about 100 MB.
+/// A real SMS is at most a few kilobytes and a transactional e-mail rarely passes 100 KiB.
+pub const MAX_BODY_BYTES: usize = 256 * 1024;
 
 type Answer = Result<Response, ProviderError>;
 
 /// `POST /sms/send`
-pub async fn send_sms(State(p): State<Arc<Providers>>, headers: HeaderMap, body: Bytes) -> Answer {
+pub async fn send_sms(
+    State(p): State<Arc<Providers>>,
+    headers: HeaderMap,
+    body: Result<Bytes, BytesRejection>,
+) -> Answer {
     check_basic(&headers, &p.sms_user, p.sms_password.expose())?;
     require_media_type(&headers, "application/x-www-form-urlencoded")?;
+    let body = read_body(body)?;
     let text = std::str::from_utf8(&body).map_err(|_| {
         ProviderError::bad_request("invalid_body", "the form body is not valid UTF-8")
     })?;
@@ -159,10 +169,11 @@ struct EmailBody {
 pub async fn send_email(
     State(p): State<Arc<Providers>>,
     headers: HeaderMap,
-    body: Bytes,
+    body: Result<Bytes, BytesRejection>,
 ) -> Answer {
     check_bearer(&headers, p.email_key.expose())?;
     require_media_type(&headers, "application/json")?;
+    let body = read_body(body)?;
     let mail: EmailBody = serde_json::from_slice(&body).map_err(|e| {
         ProviderError::bad_request("invalid_body", format!("the JSON body is not valid: {e}"))
     })?;
@@ -231,6 +242,21 @@ pub async fn send_email(
         .collect::<Vec<_>>()
         .join(",");
     Ok(axum::Json(json!({ "id": id })).into_response())
+}
+
+/// The body as read under the route's [`MAX_BODY_BYTES`] limit. Taken as a `Result` so that credentials and
+/// media type are checked first and a refusal has the providers' JSON error format rather than axum's text.
+fn read_body(body: Result<Bytes, BytesRejection>) -> Result<Bytes, ProviderError> {
+    body.map_err(|rejection| {
+        if rejection.status() == axum::http::StatusCode::PAYLOAD_TOO_LARGE {
+            ProviderError::payload_too_large(MAX_BODY_BYTES)
+        } else {
+            ProviderError::bad_request(
+                "invalid_body",
+                format!("the body could not be read: {}", rejection.body_text()),
+            )
+        }
+    })
 }
 
 /// The address of `Name <address>`, `"Name" <address>` or a bare address.

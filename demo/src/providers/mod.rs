@@ -9,6 +9,8 @@
 //! | `GET /inbox/messages[?to=]` | the same as JSON, for tests |
 //! | `DELETE /inbox/messages` | empties the inbox |
 //!
+//! Both send routes refuse a body above [`MAX_BODY_BYTES`] with 413.
+//!
 //! Loopback only: the inbox has no authentication, and holds phone numbers and addresses.
 
 mod error;
@@ -19,12 +21,13 @@ use std::net::SocketAddr;
 use std::sync::Arc;
 
 use axum::Router;
+use axum::extract::DefaultBodyLimit;
 use axum::response::Redirect;
 use axum::routing::{get, post};
 use legit_core::provider::Secret;
 
 pub use error::{ProviderError, Scheme};
-pub use gateways::{MAX_RECIPIENTS, MAX_SMS_CHARS};
+pub use gateways::{MAX_BODY_BYTES, MAX_RECIPIENTS, MAX_SMS_CHARS};
 pub use inbox::{Inbox, MAX_MESSAGES, Message, SmsInfo, find_links, render, same_destination};
 
 /// The credentials the fake providers accept.
@@ -98,8 +101,14 @@ impl Drop for Running {
 pub fn app(providers: Arc<Providers>) -> Router {
     Router::new()
         .route("/", get(|| async { Redirect::to("/inbox") }))
-        .route("/sms/send", post(gateways::send_sms))
-        .route("/email/send", post(gateways::send_email))
+        .route(
+            "/sms/send",
+            post(gateways::send_sms).layer(DefaultBodyLimit::max(MAX_BODY_BYTES)),
+        )
+        .route(
+            "/email/send",
+            post(gateways::send_email).layer(DefaultBodyLimit::max(MAX_BODY_BYTES)),
+        )
         .route("/inbox", get(inbox::page))
         .route("/inbox/messages", get(inbox::messages).delete(inbox::clear))
         .fallback(|| async { ProviderError::not_found() })

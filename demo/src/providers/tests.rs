@@ -363,6 +363,41 @@ async fn the_email_api_checks_every_field() {
 }
 
 #[tokio::test]
+async fn an_oversized_body_gets_413_and_stores_nothing() {
+    let p = providers();
+    let big = "x".repeat(MAX_BODY_BYTES);
+    let oversized_mail = json!({
+        "from": "a@b.se", "to": ["c@d.se", "e@f.se"], "subject": "s", "text": big
+    });
+    let oversized_sms = format!("from=Acme&to=%2B46701234567&message={big}");
+    for req in [
+        mail(Some(&bearer()), oversized_mail.clone()),
+        form(Some(&basic()), &oversized_sms),
+    ] {
+        let uri = req.uri().clone();
+        let (status, answer) = json_call(&p, req).await;
+        assert_eq!(status, StatusCode::PAYLOAD_TOO_LARGE, "{uri}: {answer}");
+        assert_eq!(answer["error"]["code"], "payload_too_large", "{uri}");
+        let message = answer["error"]["message"].as_str().unwrap_or_default();
+        assert!(message.contains(&MAX_BODY_BYTES.to_string()), "{message}");
+    }
+    assert!(inbox(&p, "").await.is_empty());
+
+    // Credentials are still checked first, so the size of a body tells nothing to a stranger.
+    let (status, _) = json_call(&p, mail(Some("Bearer wrong"), oversized_mail)).await;
+    assert_eq!(status, StatusCode::UNAUTHORIZED);
+
+    // A large but allowed e-mail still arrives, once per recipient.
+    let fits = json!({
+        "from": "a@b.se", "to": ["c@d.se", "e@f.se"], "subject": "s",
+        "text": "x".repeat(MAX_BODY_BYTES - 1_000)
+    });
+    let (status, answer) = json_call(&p, mail(Some(&bearer()), fits)).await;
+    assert_eq!(status, StatusCode::OK, "{answer}");
+    assert_eq!(inbox(&p, "").await.len(), 2);
+}
+
+#[tokio::test]
 async fn the_inbox_page_lists_newest_first_with_clickable_links() {
     let p = providers();
     let to = PhoneNumber::parse("0701234567").unwrap();

@@ -217,3 +217,85 @@ async fn reset(State(sim): State<Arc<Sim>>) -> Answer {
     sim.reset();
     ok(json!({}))
 }
+
+#[cfg(test)]
+mod tests {
+    use axum::body::Body;
+    use axum::http::{Method, Request, StatusCode, header};
+    use tower::ServiceExt as _;
+
+    use super::super::rp::{self, RpIdentity};
+    use super::super::settings::{MAX_DURATION_SECONDS, Settings};
+    use super::*;
+
+    async fn send(app: Router, req: Request<Body>) -> (StatusCode, Value) {
+        let res = app.oneshot(req).await.unwrap();
+        let status = res.status();
+        let body = axum::body::to_bytes(res.into_body(), 1 << 20)
+            .await
+            .unwrap();
+        (status, serde_json::from_slice(&body).unwrap_or(Value::Null))
+    }
+
+    fn json_req(method: Method, uri: &str, body: &str) -> Request<Body> {
+        Request::builder()
+            .method(method)
+            .uri(uri)
+            .header(header::CONTENT_TYPE, "application/json")
+            .body(Body::from(body.to_owned()))
+            .unwrap()
+    }
+
+    async fn rp_call(sim: &Arc<Sim>, path: &str, body: Value) -> (StatusCode, Value) {
+        let mut req = json_req(Method::POST, &format!("/rp/v6.0/{path}"), &body.to_string());
+        req.extensions_mut().insert(RpIdentity("legit-rp".into()));
+        send(rp::router(sim.clone()), req).await
+    }
+
+    async fn start_and_collect(sim: &Arc<Sim>) {
+        let (status, started) = rp_call(sim, "auth", json!({"endUserIp": "127.0.0.1"})).await;
+        assert_eq!(status, StatusCode::OK, "{started}");
+        let order_ref = started["orderRef"].clone();
+        let (status, collected) = rp_call(sim, "collect", json!({"orderRef": order_ref})).await;
+        assert_eq!(status, StatusCode::OK, "{collected}");
+        assert_eq!(collected["status"], "pending");
+    }
+
+    #[tokio::test]
+    async fn an_out_of_range_duration_is_refused_and_the_simulator_keeps_working() {
+        let sim = Arc::new(Sim::default());
+        // An order already in the store is what every later call re-checks against the settings.
+        start_and_collect(&sim).await;
+
+        let (status, answer) = send(
+            router(sim.clone()),
+            json_req(
+                Method::PUT,
+                "/admin/settings",
+                r#"{"orderLifetimeSeconds": 18446744073709551615}"#,
+            ),
+        )
+        .await;
+        assert_eq!(status, StatusCode::BAD_REQUEST, "{answer}");
+        assert_eq!(answer["error"]["code"], "bad_request");
+        let message = answer["error"]["message"].as_str().unwrap_or_default();
+        assert!(message.contains("orderLifetimeSeconds"), "{message}");
+        assert!(
+            message.contains(&MAX_DURATION_SECONDS.to_string()),
+            "{message}"
+        );
+
+        let (status, settings) = send(
+            router(sim.clone()),
+            Request::builder()
+                .uri("/admin/settings")
+                .body(Body::empty())
+                .unwrap(),
+        )
+        .await;
+        assert_eq!(status, StatusCode::OK);
+        assert_eq!(settings, serde_json::to_value(Settings::default()).unwrap());
+
+        start_and_collect(&sim).await;
+    }
+}

@@ -153,8 +153,8 @@ impl Order {
         if !self.is_pending() {
             return;
         }
-        let start_failed_at = self.created_ms + s.start_failed_seconds * 1000;
-        let expires_at = self.created_ms + s.order_lifetime_seconds * 1000;
+        let start_failed_at = after(self.created_ms, s.start_failed_seconds);
+        let expires_at = after(self.created_ms, s.order_lifetime_seconds);
         if !self.kind.is_phone()
             && !self.is_opened()
             && now_ms >= start_failed_at
@@ -169,12 +169,12 @@ impl Order {
     /// Whether BankID has forgotten the order by `now`, after which `collect` answers `invalidParameters`.
     pub fn is_forgotten(&self, now_ms: u64, s: &Settings) -> bool {
         if !self.is_opened() && !matches!(self.state, State::Complete { .. }) {
-            return now_ms >= self.created_ms + s.unopened_retention_seconds * 1000;
+            return now_ms >= after(self.created_ms, s.unopened_retention_seconds);
         }
         match &self.state {
             State::Pending { .. } => false,
-            State::Failed { at_ms, .. } => now_ms >= at_ms + s.failed_retention_seconds * 1000,
-            State::Complete { at_ms, .. } => now_ms >= at_ms + s.completed_retention_seconds * 1000,
+            State::Failed { at_ms, .. } => now_ms >= after(*at_ms, s.failed_retention_seconds),
+            State::Complete { at_ms, .. } => now_ms >= after(*at_ms, s.completed_retention_seconds),
         }
     }
 
@@ -357,6 +357,12 @@ impl Order {
     }
 }
 
+/// The clock reading `seconds` after `at_ms`. Saturates: `Settings::merged` bounds the durations, but an
+/// overflow here would panic with the state mutex held and every later call would panic again.
+fn after(at_ms: u64, seconds: u64) -> u64 {
+    at_ms.saturating_add(seconds.saturating_mul(1000))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -411,6 +417,38 @@ mod tests {
         o.pick_up(user(), false).unwrap();
         o.refresh(1_000 + 60_000, &s);
         assert_eq!(o.hint(), Some(&HintCode::Started));
+    }
+
+    #[test]
+    fn huge_durations_mean_never_instead_of_overflowing() {
+        let s = Settings {
+            start_failed_seconds: u64::MAX,
+            order_lifetime_seconds: u64::MAX,
+            unopened_retention_seconds: u64::MAX,
+            completed_retention_seconds: u64::MAX,
+            failed_retention_seconds: u64::MAX,
+            ..settings()
+        };
+        let late = u64::MAX - 1;
+        let mut unopened = order(Kind::Auth);
+        unopened.refresh(late, &s);
+        assert!(unopened.is_pending());
+        assert!(!unopened.is_forgotten(late, &s));
+
+        let mut failed = order(Kind::Auth);
+        failed.pick_up(user(), false).unwrap();
+        failed.user_cancel(2_000).unwrap();
+        failed.refresh(late, &s);
+        assert!(!failed.is_forgotten(late, &s));
+
+        let mut complete = order(Kind::Auth);
+        complete.pick_up(user(), false).unwrap();
+        complete
+            .approve(2_000, |o| {
+                super::super::completion::completion_data(o, &user())
+            })
+            .unwrap();
+        assert!(!complete.is_forgotten(late, &s));
     }
 
     #[test]

@@ -2,6 +2,10 @@
 
 use serde::{Deserialize, Serialize};
 
+/// The longest duration setting accepted. A year covers any test that wants "never" while keeping every
+/// deadline in milliseconds (`seconds * 1000` added to a clock reading) eight orders of magnitude below `u64`.
+pub const MAX_DURATION_SECONDS: u64 = 365 * 24 * 60 * 60;
+
 /// Durations are whole seconds of the simulator's clock. Defaults follow BANKID.md §5.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
@@ -40,7 +44,8 @@ impl Default for Settings {
 }
 
 impl Settings {
-    /// Applies a partial update: keys not named keep their value; an unknown key or a wrong type is refused.
+    /// Applies a partial update: keys not named keep their value; an unknown key, a wrong type or a duration
+    /// above [`MAX_DURATION_SECONDS`] is refused.
     pub fn merged(&self, patch: serde_json::Value) -> Result<Settings, String> {
         let serde_json::Value::Object(patch) = patch else {
             return Err("settings must be a JSON object".into());
@@ -54,7 +59,32 @@ impl Settings {
                 fields.insert(k, v);
             }
         }
-        serde_json::from_value(current).map_err(|e| e.to_string())
+        let merged: Settings = serde_json::from_value(current).map_err(|e| e.to_string())?;
+        merged.check_durations()?;
+        Ok(merged)
+    }
+
+    fn check_durations(&self) -> Result<(), String> {
+        let durations = [
+            ("startFailedSeconds", self.start_failed_seconds),
+            ("orderLifetimeSeconds", self.order_lifetime_seconds),
+            ("unopenedRetentionSeconds", self.unopened_retention_seconds),
+            (
+                "completedRetentionSeconds",
+                self.completed_retention_seconds,
+            ),
+            ("failedRetentionSeconds", self.failed_retention_seconds),
+            ("qrToleranceSeconds", self.qr_tolerance_seconds),
+        ];
+        match durations
+            .into_iter()
+            .find(|&(_, seconds)| seconds > MAX_DURATION_SECONDS)
+        {
+            Some((name, seconds)) => Err(format!(
+                "{name} must be at most {MAX_DURATION_SECONDS} (one year), not {seconds}"
+            )),
+            None => Ok(()),
+        }
     }
 }
 
@@ -85,5 +115,27 @@ mod tests {
                 .is_err()
         );
         assert!(Settings::default().merged(json!([1])).is_err());
+    }
+
+    #[test]
+    fn durations_above_a_year_are_refused_by_name() {
+        let at_bound = Settings::default()
+            .merged(json!({"failedRetentionSeconds": MAX_DURATION_SECONDS}))
+            .unwrap();
+        assert_eq!(at_bound.failed_retention_seconds, MAX_DURATION_SECONDS);
+        for field in [
+            "startFailedSeconds",
+            "orderLifetimeSeconds",
+            "unopenedRetentionSeconds",
+            "completedRetentionSeconds",
+            "failedRetentionSeconds",
+            "qrToleranceSeconds",
+        ] {
+            let err = Settings::default()
+                .merged(json!({ field: MAX_DURATION_SECONDS + 1 }))
+                .unwrap_err();
+            assert!(err.contains(field), "{err}");
+            assert!(err.contains(&MAX_DURATION_SECONDS.to_string()), "{err}");
+        }
     }
 }

@@ -148,6 +148,9 @@ pub async fn serve(listener: TcpListener, tls: RpTls, app: Router, sim: Arc<Sim>
     let acceptor = TlsAcceptor::from(config);
     loop {
         let Ok((tcp, _)) = listener.accept().await else {
+            // Accept errors such as EMFILE (out of file descriptors) persist until a connection closes; retrying
+            // at once would spin a core at 100 % and starve the tasks that would close one.
+            tokio::time::sleep(Duration::from_millis(50)).await;
             continue;
         };
         let acceptor = acceptor.clone();

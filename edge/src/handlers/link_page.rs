@@ -5,6 +5,7 @@
 use legit_core::Lang;
 use legit_core::link::LinkRefusal;
 use legit_core::message::html_escape;
+use legit_core::rfa;
 
 /// The customer's language: the first of `Accept-Language` that legit speaks (Swedish, English, bokmål; by
 /// preference order, `q` respected), else `fallback` (the link's language, or Swedish for an unknown link).
@@ -34,19 +35,39 @@ pub fn pick_lang(accept_language: Option<&str>, fallback: Lang) -> Lang {
     best.map_or(fallback, |(_, _, lang)| lang)
 }
 
-/// The refusal page: title, what to do, nothing to load (the page CSP allows nothing inline).
+/// The refusal page: title, what to do, and the widget's footer (BankID's help, the language switch, a plain
+/// link: `?lang=`); nothing to load but the widget's style sheet (the page CSP allows nothing inline).
 pub fn refusal_html(refusal: LinkRefusal, lang: Lang) -> String {
     let title = html_escape(refusal.title(lang));
     let advice = html_escape(refusal.advice(lang));
+    let langs: String = Lang::ALL
+        .iter()
+        .map(|&l| {
+            let current = if l == lang {
+                " aria-current=\"true\""
+            } else {
+                ""
+            };
+            format!(
+                "<a class=\"lang\" lang=\"{tag}\" href=\"?lang={tag}\"{current}>{name}</a>",
+                tag = l.tag(),
+                name = l.name(),
+            )
+        })
+        .collect();
     format!(
         "<!DOCTYPE html>\n<html lang=\"{tag}\"><head><meta charset=\"utf-8\">\
          <meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\
          <meta name=\"robots\" content=\"noindex\">\
          <title>{title}</title><link rel=\"stylesheet\" href=\"/widget/legit.css\"></head>\
          <body class=\"legit-page\"><main class=\"legit\" data-refusal=\"{code}\">\
-         <h1>{title}</h1><p>{advice}</p></main></body></html>\n",
+         <h1>{title}</h1><p class=\"lead\">{advice}</p>\
+         <footer class=\"footer\"><a href=\"{support}\" target=\"_blank\" rel=\"noopener\">{help}</a>\
+         <span class=\"langs\">{langs}</span></footer></main></body></html>\n",
         tag = lang.tag(),
         code = refusal.code(),
+        support = rfa::SUPPORT_URL,
+        help = html_escape(rfa::NEED_HELP[lang as usize]),
     )
 }
 
@@ -86,5 +107,32 @@ mod tests {
         assert!(!html.contains("<script") && !html.contains("style="));
         let html = refusal_html(LinkRefusal::Expired, Lang::En);
         assert!(html.contains("This link has expired"));
+    }
+
+    #[test]
+    fn the_page_links_to_bankids_help_and_offers_each_language_marking_its_own() {
+        for lang in Lang::ALL {
+            let html = refusal_html(LinkRefusal::Used, lang);
+            assert!(
+                html.contains(&format!(
+                    "<a href=\"https://support.bankid.com\" target=\"_blank\" rel=\"noopener\">{}</a>",
+                    rfa::NEED_HELP[lang as usize]
+                )),
+                "{html}"
+            );
+            for other in Lang::ALL {
+                let current = if other == lang {
+                    " aria-current=\"true\""
+                } else {
+                    ""
+                };
+                let link = format!(
+                    "<a class=\"lang\" lang=\"{tag}\" href=\"?lang={tag}\"{current}>{name}</a>",
+                    tag = other.tag(),
+                    name = other.name()
+                );
+                assert!(html.contains(&link), "{lang:?}: {link} in {html}");
+            }
+        }
     }
 }

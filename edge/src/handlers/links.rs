@@ -161,15 +161,17 @@ pub async fn start(
             limit: MAX_LINK_BODY,
         });
     }
+    // What can be checked without the link's storage costs the caller nothing; the look-up itself is counted,
+    // as each one reaches a Durable Object.
+    let return_url = api::parse_link_start(body)?;
+    orders::check_return_url(req, return_url.as_deref())?;
+    let token =
+        LinkToken::parse(token_text).map_err(|_| ApiError::LinkRefused(LinkRefusal::Unknown))?;
     rate_limit::enforce(
         env,
         &rate_limit::for_start(&orders::caller_ip(req, config)?),
     )
     .await?;
-    let return_url = api::parse_link_start(body)?;
-    orders::check_return_url(req, return_url.as_deref())?;
-    let token =
-        LinkToken::parse(token_text).map_err(|_| ApiError::LinkRefused(LinkRefusal::Unknown))?;
     let hash = token.hash();
     let reference = link_token::get(env, &hash)
         .await?
@@ -250,8 +252,15 @@ pub async fn customer_page(
     token_text: &str,
 ) -> Result<Response, ApiError> {
     let accept = req.headers().get("Accept-Language")?;
+    // The page's own language switch (`?lang=`) wins over the browser's preference, as in the widget.
+    let chosen = req
+        .url()?
+        .query_pairs()
+        .find(|(k, _)| k == "lang")
+        .and_then(|(_, v)| Lang::from_tag(&v));
     let refuse = |refusal: LinkRefusal, tenant: Option<&Tenant>, fallback: Lang| {
-        refusal_page(refusal, tenant, pick_lang(accept.as_deref(), fallback))
+        let lang = chosen.unwrap_or_else(|| pick_lang(accept.as_deref(), fallback));
+        refusal_page(refusal, tenant, lang)
     };
     let Ok(token) = LinkToken::parse(token_text) else {
         return refuse(LinkRefusal::Unknown, None, Lang::Sv);

@@ -31,7 +31,7 @@ pub async fn start(
     // Asking BankID to identify someone else is an agent's act, never a page's: the phone flow, and an order
     // bound to a personal number, which BankID answers by ending that person's order in progress
     // (alreadyInProgress, BANKID.md §3), so a page that could name anyone could keep breaking their logins.
-    if asked.kind.is_phone() || asked.personal_number.is_some() {
+    if asked.kind.is_phone() || asked.named_person().is_some() {
         caller.require_agent()?;
     }
     // BankID's risk checks trust endUserIp; a browser could name any address, a server only relays its user's.
@@ -39,11 +39,6 @@ pub async fn start(
         caller.require_backend()?;
     }
     check_return_url(req, asked.return_url.as_deref())?;
-    // A page's starts need no credential, so they count against its address; agents and backends share
-    // theirs and count against the tenant only ([`launch_order`]).
-    if caller.role == Role::Customer {
-        rate_limit::enforce(env, &rate_limit::orders_from(&caller_ip(req, config)?)).await?;
-    }
     let channel = match caller.role {
         Role::Customer => Channel::Page,
         Role::Agent => Channel::Agent,
@@ -99,6 +94,13 @@ pub async fn launch(
     if let Some(ip) = &asked.end_user_ip {
         from.end_user_ip.clone_from(ip);
     }
+    // A page's starts need no credential, so they also count against its address; agents and backends
+    // share theirs and count against the tenant only.
+    let limits = if channel == Channel::Page {
+        rate_limit::orders_from(&caller_ip(req, config)?)
+    } else {
+        Vec::new()
+    };
     let launch = Launch {
         from,
         tenant,
@@ -106,6 +108,7 @@ pub async fn launch(
         channel,
         link,
         call: None,
+        limits,
     };
     let started = launch_order(env, config, key, launch).await;
     if let Err(e) = &started {
@@ -180,6 +183,9 @@ pub struct Launch<'a> {
     pub link: Option<String>,
     /// The IVR call it runs for.
     pub call: Option<IvrCall>,
+    /// The caller's own counts (a page's address), made with the tenant's once the request is known to be
+    /// good: a start refused as bad costs the caller none of its allowance.
+    pub limits: Vec<rate_limit::Check>,
 }
 
 /// [`launch`] without the request: the one path every order (widget, link, IVR call) starts by.
@@ -196,12 +202,15 @@ pub async fn launch_order(
         channel,
         link,
         call,
+        mut limits,
     } = launch;
     let today = api::swedish_date(i64::try_from(now_ms()).unwrap_or(i64::MAX));
     let prepared = asked.prepare(today, &from.end_user_ip)?;
     // Every new BankID order of the tenant, from any door (widget, agent, backend, link, IVR): one tenant
-    // cannot spend the RP certificate's standing with BankID, which all tenants share.
-    rate_limit::enforce(env, &rate_limit::orders_of(&tenant.id)).await?;
+    // cannot spend the RP certificate's standing with BankID, which all tenants share. After the caller's
+    // own: the narrower count refuses first, before it eats the tenant's allowance.
+    limits.extend(rate_limit::orders_of(&tenant.id));
+    rate_limit::enforce(env, &limits).await?;
 
     let bankid = BankId::new(env, config)?;
     let started = bankid.start(&prepared).await?;

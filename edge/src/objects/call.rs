@@ -221,6 +221,7 @@ impl CallObject {
             channel: Channel::Ivr,
             link: None,
             call: Some(start.call.clone()),
+            limits: Vec::new(),
         };
         let order_id = match orders::launch_order(&self.env, &config, &key, launch).await {
             Ok(started) => started.order_id,

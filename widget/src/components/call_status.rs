@@ -17,8 +17,8 @@ const LOOK_AGAIN_MS: u32 = 3_000;
 const MAX_LOOKS: u32 = 100;
 
 /// The call the agent is on, as the IVR identifies the caller (`?callid=`): its order followed live, in the
-/// agent's words, ending with "Identification successful for personal number YYMMDD-XXXX" or the reason it
-/// failed.
+/// agent's words, ending with "Identification successful for personal identity number YYMMDD-XXXX" or the
+/// reason it failed.
 #[component]
 pub fn CallStatus(
     /// The instance's context.

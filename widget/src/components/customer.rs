@@ -258,7 +258,7 @@ pub fn CustomerFlow(
     };
 
     let done_view = move || {
-        on_link_page.then(|| view! { <p class="hint">{ctx.tr(Text::LinkDoneNextStep)}</p> })
+        on_link_page.then(|| view! { <p class="lead">{ctx.tr(Text::LinkDoneNextStep)}</p> })
     };
 
     view! {

@@ -27,7 +27,7 @@ pub fn Footer(
         .collect_view();
     view! {
         <footer class="footer">
-            <a href="https://support.bankid.com" target="_blank" rel="noopener">
+            <a href=legit_core::rfa::SUPPORT_URL target="_blank" rel="noopener">
                 {ctx.tr(Text::NeedHelp)}
             </a>
             <span class="langs">{langs}</span>
