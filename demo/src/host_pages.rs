@@ -86,10 +86,23 @@ async fn crm(State(console): State<Arc<Console>>) -> Response {
     <h1>Case 48213: lost card</h1>
     <p class="muted">Identify the caller before you talk about the account. The pane on the right is legit's
     agent widget in an iframe: identify by personal number, send a verification link, or look up a reference.</p>
-    <dl><dt>Opened</dt><dd>today, by the IVR</dd><dt>Channel</dt><dd>phone</dd><dt>Customer</dt><dd>not identified yet</dd></dl>
+    <dl><dt>Opened</dt><dd>today, by the IVR</dd><dt>Channel</dt><dd>phone</dd><dt>Customer</dt><dd id="customer">not identified yet</dd></dl>
   </main>
   <aside><iframe title="BankID identification" src="{}"></iframe></aside>
-</div>"#,
+</div>
+<script>
+// The widget in the iframe tells this page by postMessage, to this page's origin only (the tenant allows it).
+// A real CRM sends the result token to its server, which verifies it against the edge's JWKS; this demo
+// only reads its claims to fill in the case.
+const edgeOrigin = new URL(document.querySelector('aside iframe').src).origin;
+window.addEventListener('message', (e) => {{
+  if (e.origin !== edgeOrigin || !e.data || e.data.type !== 'legit:complete' || !e.data.resultToken) return;
+  const part = e.data.resultToken.split('.')[1].replace(/-/g, '+').replace(/_/g, '/');
+  const bytes = Uint8Array.from(atob(part), (c) => c.charCodeAt(0));
+  const claims = JSON.parse(new TextDecoder().decode(bytes));
+  document.getElementById('customer').textContent = (claims.name || 'the caller') + ', identified with BankID';
+}});
+</script>"#,
             escape(&widget)
         ),
     )

@@ -632,7 +632,8 @@ async fn scan_and_approve_in_element(browser: &Browser, sim: &Sim) -> TestResult
     assert!(clicked, "the element rendered its choice screen");
     let mut order_ref = None;
     for _ in 0..100 {
-        if let Some(o) = sim.orders().await.first() {
+        let orders = sim.orders().await;
+        if let Some(o) = orders.iter().find(|o| o["status"] == "pending") {
             order_ref = o["orderRef"].as_str().map(str::to_owned);
             break;
         }
@@ -716,10 +717,34 @@ async fn the_demo_pages_embed_the_widget_for_agents_and_customers() -> TestResul
         .await?;
     browser.client().clone().enter_parent_frame().await?;
 
+    // The CRM's case learns who called from the widget's postMessage, name intact.
     browser.goto(&format!("{origin}/crm")).await?;
     browser.client().clone().enter_frame(0).await?;
-    browser.wait_for("#legit-pnr", WAIT).await?;
+    browser.fill("#legit-pnr", "811228-9874").await?;
+    browser
+        .click_text("label", "The customer called us", WAIT)
+        .await?;
+    browser
+        .click_text("button", "Identify the customer", WAIT)
+        .await?;
+    browser
+        .wait_for_text("[role=status]", "Waiting for the customer", WAIT)
+        .await?;
+    let order_ref = only_order_ref(&sim).await;
+    for act in ["open", "confirm-call", "approve"] {
+        sim.act_ok(&order_ref, act, None).await;
+    }
+    browser
+        .wait_for_text("[role=status]", "The customer is identified", WAIT)
+        .await?;
     browser.client().clone().enter_parent_frame().await?;
+    browser
+        .wait_for_text(
+            "#customer",
+            &format!("{DEFAULT_NAME}, identified with BankID"),
+            WAIT,
+        )
+        .await?;
     browser.screenshot("demo-crm.png").await?;
 
     browser.goto(&format!("{origin}/self-service")).await?;

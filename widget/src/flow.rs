@@ -6,6 +6,8 @@
 use legit_core::api::{EventUser, FailReason, OrderEvent, OrderKind, OrderStatus, QrFrame};
 use legit_core::bankid::HintCode;
 #[cfg(feature = "customer")]
+use legit_core::link::LinkRefusal;
+#[cfg(feature = "customer")]
 use legit_core::rfa::Device;
 use legit_core::rfa::{self, Flow, Rfa};
 
@@ -493,21 +495,14 @@ pub fn customer_message(phase: &Phase) -> Option<Message> {
             Why::Refused { status: 429, .. } => Message::Text(Text::TooManyRequests),
             // The link, not BankID, ended it: the page says below why and who can send a new one, which
             // BankID's "try again" (RFA3 for the sender's cancel, RFA22 for a refusal) would contradict.
-            Why::Refused { code, .. } | Why::Edge { code } if is_link_refusal(code) => {
+            Why::Refused { code, .. } | Why::Edge { code }
+                if LinkRefusal::from_code(code).is_some() =>
+            {
                 Message::Text(Text::LinkUnusable)
             }
             _ => Message::Rfa(f.rfa),
         }),
     }
-}
-
-/// The edge's codes for a link that can no longer start an order (DESIGN.md §5).
-#[cfg(feature = "customer")]
-fn is_link_refusal(code: &str) -> bool {
-    matches!(
-        code,
-        "link_used" | "link_unknown" | "link_expired" | "link_withdrawn"
-    )
 }
 
 #[cfg(feature = "agent")]
@@ -598,16 +593,17 @@ pub fn link_spent(phase: &Phase) -> Option<Text> {
         return None;
     };
     match why {
-        Why::Refused { code, .. } => match code.as_str() {
-            "link_expired" => Some(Text::LinkExpiredAskNew),
-            "link_withdrawn" => Some(Text::LinkWithdrawnAskNew),
-            "link_used" | "link_unknown" => Some(Text::LinkSpentAskNew),
-            _ => None,
-        },
+        Why::Refused { code, .. } => LinkRefusal::from_code(code).map(|refusal| match refusal {
+            LinkRefusal::Expired => Text::LinkExpiredAskNew,
+            LinkRefusal::Withdrawn => Text::LinkWithdrawnAskNew,
+            LinkRefusal::Used | LinkRefusal::Unknown => Text::LinkSpentAskNew,
+        }),
         // The stream was lost, not the order: a new start through the link asks the edge, which knows.
         Why::Unreachable => None,
         // Withdrawn while its order ran: the sender ended it, the person did not use it up.
-        Why::Edge { code } if code == "link_withdrawn" => Some(Text::LinkWithdrawnAskNew),
+        Why::Edge { code } if LinkRefusal::from_code(code) == Some(LinkRefusal::Withdrawn) => {
+            Some(Text::LinkWithdrawnAskNew)
+        }
         Why::BankId { .. } | Why::Edge { .. } | Why::CancelledHere => Some(Text::LinkSpentAskNew),
     }
 }

@@ -88,6 +88,13 @@ impl Mounted2 {
             .unchecked_into()
     }
 
+    /// Leaves the field, as a click elsewhere in the host page does.
+    fn leave(&self, css: &str) {
+        let input = self.find(css).expect("input");
+        let event = web_sys::Event::new("blur").expect("event");
+        input.dispatch_event(&event).expect("dispatch");
+    }
+
     fn type_into(&self, css: &str, value: &str) {
         let input: HtmlInputElement = self.find(css).expect("input").unchecked_into();
         input.set_value(value);
@@ -283,6 +290,46 @@ async fn the_agent_sees_the_personal_number_checked_as_typed_and_normalised() {
         Some("legit-pnr"),
         "an incomplete number sends focus back to it"
     );
+}
+
+/// An agent clicks about the CRM all day: leaving one of the console's fields empty is no mistake, but
+/// leaving it half typed is, and pressing the button with it empty is.
+#[wasm_bindgen_test]
+async fn leaving_an_empty_field_shows_no_error_leaving_a_half_typed_one_does() {
+    let w = scratch(settings(
+        "tenant=acme&mode=agent&lang=en&session=s",
+        DESKTOP,
+    ));
+    tick().await;
+    let invalid = |css: &str| {
+        w.find(css)
+            .and_then(|e| e.get_attribute("aria-invalid"))
+            .unwrap_or_default()
+    };
+    for (tab, field, half) in [
+        (None, "#legit-pnr", "8112"),
+        (Some("Send link"), "#legit-to", "070 12"),
+        (Some("Look up"), "#legit-reference", "K7QX"),
+    ] {
+        if let Some(tab) = tab {
+            w.button(tab).click();
+            tick().await;
+        }
+        w.leave(field);
+        tick().await;
+        assert_eq!(invalid(field), "false", "{field} left empty");
+        w.type_into(field, half);
+        w.leave(field);
+        tick().await;
+        assert_eq!(invalid(field), "true", "{field} left half typed");
+    }
+    w.button("Identify").click();
+    tick().await;
+    w.type_into("#legit-pnr", "");
+    w.leave("#legit-pnr");
+    w.button("Identify the customer").click();
+    tick().await;
+    assert_eq!(invalid("#legit-pnr"), "true", "pressed with it empty");
 }
 
 #[wasm_bindgen_test]

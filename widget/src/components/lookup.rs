@@ -88,7 +88,8 @@ pub fn Lookup(
                     aria-invalid=move || show_error().to_string()
                     prop:value=move || input.get()
                     on:input=move |ev| input.set(event_target_value(&ev))
-                    on:blur=move |_| touched.set(true)
+                    // Leaving it empty (a click elsewhere in the CRM) is not a mistake; pressing the button is.
+                    on:blur=move |_| touched.set(input.with(|s| !s.trim().is_empty()))
                 />
                 <p id="legit-reference-hint" class="field-note" class:error=show_error>
                     {move || match parsed() {

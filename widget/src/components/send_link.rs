@@ -170,7 +170,8 @@ pub fn SendLink(
                     aria-invalid=move || (show_error() && checked.with(Result::is_err)).to_string()
                     prop:value=move || value().get()
                     on:input=move |ev| value().set(event_target_value(&ev))
-                    on:blur=move |_| touched.set(true)
+                    // Leaving it empty (a click elsewhere in the CRM) is not a mistake; pressing the button is.
+                    on:blur=move |_| touched.set(value().with(|s| !s.trim().is_empty()))
                 />
                 <p id="legit-to-note" class="field-note" class:error=move || show_error() && checked.with(Result::is_err)>
                     {move || match checked.get() {
