@@ -975,6 +975,11 @@ async fn in_chromium_the_link_page_starts_on_a_click_and_a_return_follows_the_sa
             WAIT,
         )
         .await?;
+    // Whose link it is, as the edge's tenant settings say (not the URL), name intact.
+    assert_eq!(
+        browser.text(".customer .sender").await?,
+        "Sent by Demo Försäkring"
+    );
     browser.screenshot("links-customer-choose-320.png").await?;
     assert!(
         sim.orders().await.is_empty(),

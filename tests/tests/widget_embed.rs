@@ -195,6 +195,10 @@ async fn while_the_stream_is_down_no_stale_qr_code_is_left_to_scan() -> TestResu
         .await?;
     browser.click_text("button", "Mobile BankID", WAIT).await?;
     browser.wait_for(".qr svg", WAIT).await?;
+    assert!(
+        browser.find_all(".sender").await?.is_empty(),
+        "a site's own page names no sender: only a link's does"
+    );
     let before = qr_payload(&browser).await?;
 
     edge.stop().await;
@@ -720,6 +724,7 @@ async fn the_demo_pages_embed_the_widget_for_agents_and_customers() -> TestResul
     // The CRM's case learns who called from the widget's postMessage, name intact.
     browser.goto(&format!("{origin}/crm")).await?;
     browser.client().clone().enter_frame(0).await?;
+    browser.wait_for("#legit-pnr", WAIT).await?;
     browser.fill("#legit-pnr", "811228-9874").await?;
     browser
         .click_text("label", "The customer called us", WAIT)

@@ -46,6 +46,8 @@ pub struct Ctx {
     tenant: StoredValue<String>,
     /// On a verification link's page, the order this browser already started from it (its cookie).
     pub link_order: StoredValue<Option<crate::flow::Order>>,
+    /// On a verification link's page, who sent it: the tenant's name from the edge, not from the URL.
+    pub link_sender: StoredValue<Option<String>>,
 }
 
 impl Ctx {
@@ -66,6 +68,7 @@ impl Ctx {
             &browser_langs,
         );
         let tenant = params.tenant.or(config.tenant);
+        let link_sender = config.link.as_ref().and(config.display_name);
         let link_order = config.link.as_ref().and_then(|l| {
             Some(crate::flow::Order {
                 id: l.order_id.clone()?,
@@ -91,6 +94,7 @@ impl Ctx {
             open_app,
             tenant: StoredValue::new(tenant.unwrap_or_default()),
             link_order: StoredValue::new(link_order),
+            link_sender: StoredValue::new(link_sender),
         }
     }
 

@@ -95,6 +95,8 @@ catalogue! {
     #[cfg(feature = "customer")]
     Identified => ["Du är identifierad.", "You are identified.", "Du er identifisert."],
     #[cfg(feature = "customer")]
+    LinkSentBy => ["Skickad av", "Sent by", "Sendt av"],
+    #[cfg(feature = "customer")]
     LinkDoneNextStep => [
         "Du kan stänga sidan nu. Den som skickade länken ser att du är identifierad.",
         "You can close this page now. Whoever sent you the link can see that you are identified.",

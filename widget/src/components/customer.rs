@@ -264,6 +264,10 @@ pub fn CustomerFlow(
     view! {
         <section class="card customer" aria-labelledby="legit-title">
             <h1 id="legit-title">{ctx.tr(Text::Title)}</h1>
+            // A link arrives by SMS or e-mail: the page says whose it is, as the edge knows it.
+            {ctx.link_sender.get_value().map(|name| view! {
+                <p class="hint sender">{move || format!("{} {name}", ctx.lang.get().t(Text::LinkSentBy))}</p>
+            })}
             <p
                 class="status"
                 role="status"
