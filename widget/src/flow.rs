@@ -1124,16 +1124,7 @@ mod tests {
                 "{hint:?}"
             );
         }
-        let refused = |status: u16, code: &str| {
-            let mut m = Machine::new(OrderKind::Auth, Flow::OtherDevice);
-            m.step(Input::Start);
-            m.step(Input::Refused {
-                status,
-                code: code.into(),
-                rfa: None,
-            });
-            link_spent(&m.phase)
-        };
+        let refused = |status: u16, code: &str| link_spent(&refused_at_start(status, code).phase);
         assert_eq!(refused(410, "link_used"), Some(Text::LinkSpentAskNew));
         assert_eq!(refused(404, "link_unknown"), Some(Text::LinkSpentAskNew));
         assert_eq!(refused(410, "link_expired"), Some(Text::LinkExpiredAskNew));
@@ -1165,6 +1156,18 @@ mod tests {
         assert_eq!(link_spent(&m.phase), None);
     }
 
+    /// A link page's start the edge turned away with `code`, and no RFA of its own.
+    fn refused_at_start(status: u16, code: &str) -> Machine {
+        let mut m = Machine::new(OrderKind::Auth, Flow::OtherDevice);
+        m.step(Input::Start);
+        m.step(Input::Refused {
+            status,
+            code: code.into(),
+            rfa: None,
+        });
+        m
+    }
+
     #[test]
     fn a_link_that_ended_the_order_is_not_followed_by_bankids_try_again() {
         let unusable = Some(Message::Text(Text::LinkUnusable));
@@ -1174,13 +1177,7 @@ mod tests {
             (410, "link_expired"),
             (410, "link_withdrawn"),
         ] {
-            let mut m = Machine::new(OrderKind::Auth, Flow::OtherDevice);
-            m.step(Input::Start);
-            m.step(Input::Refused {
-                status,
-                code: code.into(),
-                rfa: None,
-            });
+            let m = refused_at_start(status, code);
             assert_eq!(customer_message(&m.phase), unusable, "{code}");
         }
         // The sender withdrew it while the customer was at it: the edge's RFA3 says "try again".
