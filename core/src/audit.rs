@@ -286,8 +286,10 @@ pub enum AuditQueryError {
     BadLimit,
     #[error("a CSV holds every row from `from` to `to`: `limit` pages the JSON answer only")]
     LimitOnCsv,
-    #[error("unknown parameter `{0}`; use from, to, cursor, limit, format or order")]
+    #[error("unknown parameter `{0}`; use from, to, cursor, limit, format, order or sort")]
     UnknownParameter(String),
+    #[error("`sort` must be oldest or newest")]
+    BadSort,
     #[error("`format` must be json or csv")]
     BadFormat,
     #[error("`order` must be an order id: 32 hexadecimal digits")]
@@ -304,6 +306,7 @@ impl AuditQueryError {
             AuditQueryError::UnknownParameter(_) => "unknown_parameter",
             AuditQueryError::BadFormat => "invalid_format",
             AuditQueryError::BadOrder => "invalid_order",
+            AuditQueryError::BadSort => "invalid_sort",
         }
     }
 }
@@ -320,6 +323,8 @@ pub struct AuditQuery {
     pub csv: bool,
     /// `order=`: only the row of this order id, which support was given; the edge looks it up by its hash.
     pub order_id: Option<String>,
+    /// `sort=newest`: the latest rows first, and `after` is then the row before which the page starts.
+    pub newest_first: bool,
 }
 
 impl AuditQuery {
@@ -336,6 +341,7 @@ impl AuditQuery {
             limit: DEFAULT_PAGE,
             csv: false,
             order_id: None,
+            newest_first: false,
         };
         for (key, value) in pairs {
             match key {
@@ -376,6 +382,13 @@ impl AuditQuery {
                         return Err(AuditQueryError::BadOrder);
                     }
                     q.order_id = Some(id);
+                }
+                "sort" => {
+                    q.newest_first = match value {
+                        "newest" => true,
+                        "oldest" => false,
+                        _ => return Err(AuditQueryError::BadSort),
+                    };
                 }
                 other => return Err(AuditQueryError::UnknownParameter(other.to_owned())),
             }
@@ -660,11 +673,22 @@ mod tests {
             q.order_id.as_deref(),
             Some("0123456789abcdef0123456789abcdef")
         );
+        assert!(!AuditQuery::parse([]).unwrap().newest_first, "oldest first");
+        assert!(
+            AuditQuery::parse([("sort", "newest")])
+                .unwrap()
+                .newest_first
+        );
+        assert!(
+            !AuditQuery::parse([("sort", "oldest")])
+                .unwrap()
+                .newest_first
+        );
     }
 
     #[test]
     fn bad_queries_say_which_parameter_is_wrong() {
-        let cases: [(&[(&str, &str)], &str); 12] = [
+        let cases: [(&[(&str, &str)], &str); 13] = [
             (&[("order", "0123")], "invalid_order"),
             (
                 &[("order", "198112289874198112289874-1234567")],
@@ -683,6 +707,7 @@ mod tests {
             (&[("limit", "100000")], "invalid_limit"),
             (&[("format", "csv"), ("limit", "10")], "invalid_limit"),
             (&[("personalNumber", "198112289874")], "unknown_parameter"),
+            (&[("sort", "desc")], "invalid_sort"),
         ];
         for (pairs, code) in cases {
             let err = AuditQuery::parse(pairs.iter().copied()).unwrap_err();

@@ -179,12 +179,19 @@ pub async fn read(
         .order_id
         .as_deref()
         .map_or(JsValue::NULL, |id| JsValue::from_str(&key.audit_hash(id)));
+    // Two statements rather than one with a computed ORDER BY, so SQLite walks the id index either way. Newest
+    // first, the cursor is the row before which the page starts (none: from the latest).
+    let sql = if query.newest_first {
+        "SELECT id, at_ms, kind, channel, outcome, code, order_hash FROM audit \
+         WHERE tenant = ?1 AND at_ms >= ?2 AND at_ms < ?3 AND (?4 = 0 OR id < ?4) \
+         AND (?6 IS NULL OR order_hash = ?6) ORDER BY id DESC LIMIT ?5"
+    } else {
+        "SELECT id, at_ms, kind, channel, outcome, code, order_hash FROM audit \
+         WHERE tenant = ?1 AND at_ms >= ?2 AND at_ms < ?3 AND id > ?4 \
+         AND (?6 IS NULL OR order_hash = ?6) ORDER BY id LIMIT ?5"
+    };
     let rows: Vec<Row> = db
-        .prepare(
-            "SELECT id, at_ms, kind, channel, outcome, code, order_hash FROM audit \
-             WHERE tenant = ?1 AND at_ms >= ?2 AND at_ms < ?3 AND id > ?4 \
-             AND (?6 IS NULL OR order_hash = ?6) ORDER BY id LIMIT ?5",
-        )
+        .prepare(sql)
         .bind(&[
             JsValue::from_str(tenant_id),
             JsValue::from_f64(from),

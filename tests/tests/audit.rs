@@ -288,7 +288,43 @@ async fn the_administrator_reads_the_log_as_a_page_after_giving_the_api_key()
     );
     let html = page.body.as_str().expect("HTML");
     assert_eq!(html.matches("<tr class=").count(), 3, "{html}");
-    assert!(html.contains("<td>userCancel</td>"), "{html}");
+    // The latest check comes first: the sign order the person cancelled, then the page's cancel, then the
+    // identification.
+    let at = |text: &str| {
+        html.find(text)
+            .unwrap_or_else(|| panic!("{text} in {html}"))
+    };
+    // (The code column, which the hash follows: `cancelled` is also the first two rows' outcome.)
+    let (user_cancel, page_cancel) = (
+        at("<td>userCancel</td>"),
+        at("<td>cancelled</td><td class=\"hash\">"),
+    );
+    assert!(
+        user_cancel < page_cancel && page_cancel < at("<tr class=\"complete\">"),
+        "{html}"
+    );
+    // A page of two leads to the older one.
+    let newest_two = admin_page(&edge, "?limit=2", Some(&edge.api_key), None).await;
+    let html = newest_two.body.as_str().expect("HTML");
+    assert_eq!(html.matches("<tr class=").count(), 2, "{html}");
+    let older = html
+        .split("<a href=\"")
+        .filter_map(|a| a.split_once("\">Older checks</a>"))
+        .map(|(href, _)| href.replace("&amp;", "&"))
+        .next()
+        .expect("a link to older checks");
+    let older = admin_page(
+        &edge,
+        older.trim_start_matches("/admin"),
+        Some(&edge.api_key),
+        None,
+    )
+    .await;
+    let html = older.body.as_str().expect("HTML");
+    assert!(
+        html.contains("<tr class=\"complete\">") && html.matches("<tr class=").count() == 1,
+        "{html}"
+    );
     for secret in [DEFAULT_PNR, DEFAULT_GIVEN_NAME, DEFAULT_SURNAME]
         .into_iter()
         .chain(ids.iter().map(String::as_str))
@@ -388,6 +424,24 @@ async fn the_log_is_read_in_pages_as_json_or_csv_by_the_tenants_backend_only() {
     let second = audit(&edge, &edge.api_key, &format!("?limit=2&cursor={cursor}")).await;
     assert_eq!(second.body["entries"].as_array().unwrap()[..], all[2..]);
     assert_eq!(second.body.get("nextCursor"), None);
+    // Newest first, the cursor leads back in time.
+    let latest = audit(&edge, &edge.api_key, "?limit=2&sort=newest").await;
+    assert_eq!(
+        latest.body["entries"].as_array().unwrap()[..],
+        [all[2].clone(), all[1].clone()]
+    );
+    let cursor_back = latest.body["nextCursor"].as_str().expect("an older page");
+    let oldest = audit(
+        &edge,
+        &edge.api_key,
+        &format!("?limit=2&sort=newest&cursor={cursor_back}"),
+    )
+    .await;
+    assert_eq!(oldest.body["entries"], json!([all[0]]));
+    assert_eq!(oldest.body.get("nextCursor"), None);
+    let bad = audit(&edge, &edge.api_key, "?sort=desc").await;
+    assert_eq!(bad.status, StatusCode::BAD_REQUEST);
+    assert_eq!(bad.body["error"]["code"], "invalid_sort");
 
     // Time windows: today has all three, a day long past none.
     let today = &all[0]["at"].as_str().unwrap()[..10];

@@ -140,6 +140,12 @@ async fn phone_orders_complete_after_the_call_is_confirmed_and_fail_when_it_is_d
         card_text.contains("for 191212121212 · call by RP"),
         "card: {card_text:?}"
     );
+    // The header names the phone's user (Åsa); a phone order answers as the person it names, and says so.
+    assert!(
+        card_text.contains("The app answers as Tolvan Tolvansson\nfor 191212121212"),
+        "card: {card_text:?}"
+    );
+    browser.screenshot("phone-page-phone-order.png").await?;
     press(&browser, &confirmed, "Open BankID app").await?;
     shows(&browser, &confirmed, "pending · userCallConfirm").await?;
     assert_state(
@@ -150,7 +156,8 @@ async fn phone_orders_complete_after_the_call_is_confirmed_and_fail_when_it_is_d
     press(&browser, &confirmed, "Yes, I am on a call").await?;
     shows(&browser, &confirmed, "pending · userSign").await?;
     press(&browser, &confirmed, "Enter security code").await?;
-    shows(&browser, &confirmed, "✔ Tolvan Tolvansson").await?;
+    let done = shows(&browser, &confirmed, "✔ Tolvan Tolvansson").await?;
+    assert!(!done.contains("answers as"), "card: {done:?}");
     let body = collect_ok(&sim, &confirmed).await;
     assert_state(&body, "complete", None);
     assert_eq!(

@@ -8,6 +8,7 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 
 use crate::install;
+use crate::stamp::Stamp;
 use crate::util::{self, Result, is_executable, probe};
 
 /// The Worker's crate folder.
@@ -16,6 +17,20 @@ pub const EDGE_DIR: &str = "edge";
 pub const LOCAL_DIR: &str = "edge/local";
 /// What worker-build writes.
 const BUILD_DIR: &str = "edge/build";
+/// What the build reads, relative to the project root: a change in any of them rebuilds ([`Stamp`]).
+const INPUTS: &[&str] = &[
+    "Cargo.toml",
+    "Cargo.lock",
+    ".cargo/config.toml",
+    "core/Cargo.toml",
+    "core/src",
+    "edge/Cargo.toml",
+    "edge/src",
+    // wasm-opt's and esbuild's versions.
+    "edge/local/package-lock.json",
+];
+/// What worker-build writes into [`BUILD_DIR`] and Miniflare loads.
+const OUTPUTS: [&str; 3] = ["index.js", "index_bg.wasm", "worker/shim.mjs"];
 /// DESIGN.md §8: the Worker bundle must stay under 1 MB gzip.
 const BUNDLE_BUDGET_GZIP: u64 = 1_000_000;
 
@@ -34,6 +49,12 @@ pub fn build() -> Result {
                 tool.display()
             ));
         }
+    }
+
+    let stamp = Stamp::take("edge", INPUTS)?;
+    let outputs = OUTPUTS.map(|f| format!("{BUILD_DIR}/{f}"));
+    if stamp.is_current(&outputs) {
+        return report_size(&root.join(BUILD_DIR));
     }
 
     let mut path: Vec<PathBuf> = [&wasm_bindgen, &worker_build]
@@ -56,7 +77,8 @@ pub fn build() -> Result {
             .env("ESBUILD_BIN", &esbuild)
             .env("PATH", path),
     )?;
-    report_size(&root.join(BUILD_DIR))
+    report_size(&root.join(BUILD_DIR))?;
+    stamp.record()
 }
 
 /// Prints the bundle's size (what Cloudflare counts: the JS and the wasm, gzipped) and holds it to the budget.

@@ -8,6 +8,7 @@ mod bench;
 mod demo;
 mod edge;
 mod install;
+mod stamp;
 mod tenants;
 mod test;
 mod util;

@@ -13,6 +13,7 @@ use std::time::Instant;
 
 use crate::edge::LOCAL_DIR;
 use crate::install;
+use crate::stamp::Stamp;
 use crate::util::{self, Result, cargo, format_duration, is_executable};
 use crate::{wasm_classes, wasm_names};
 
@@ -42,6 +43,20 @@ const SIZE_BUILD: &[(&str, &str)] = &[
         "CARGO_TARGET_WASM32_UNKNOWN_UNKNOWN_RUSTFLAGS",
         "-Zunstable-options -Cpanic=immediate-abort -Zlocation-detail=none -Zmerge-functions=disabled",
     ),
+];
+
+/// What the build reads, relative to the project root: a change in any of them rebuilds ([`Stamp`]).
+const INPUTS: &[&str] = &[
+    "Cargo.toml",
+    "Cargo.lock",
+    ".cargo/config.toml",
+    "core/Cargo.toml",
+    "core/src",
+    "widget/Cargo.toml",
+    "widget/src",
+    "widget/static",
+    // wasm-opt's and esbuild's versions.
+    "edge/local/package-lock.json",
 ];
 
 /// `widget/static/<file>` → `widget/dist/<path>`.
@@ -90,6 +105,20 @@ fn shipped(out_name: &str) -> [String; 4] {
     ]
 }
 
+/// Every file the build writes, relative to the project root.
+fn outputs() -> Vec<String> {
+    let mut files: Vec<String> = STATIC_FILES
+        .iter()
+        .map(|(_, to)| format!("{DIST_DIR}/{to}"))
+        .collect();
+    for mode in MODES {
+        for ext in ["_bg.wasm", ".js"] {
+            files.push(format!("{DIST_DIR}/widget/{}{ext}", mode.out_name));
+        }
+    }
+    files
+}
+
 pub fn build() -> Result {
     let started = Instant::now();
     let root = util::project_root();
@@ -107,6 +136,10 @@ pub fn build() -> Result {
     }
 
     let dist = root.join(DIST_DIR);
+    let stamp = Stamp::take("widget", INPUTS)?;
+    if stamp.is_current(&outputs()) {
+        return check_sizes(&dist);
+    }
     let out = dist.join("widget");
     if dist.exists() {
         fs::remove_dir_all(&dist).map_err(|e| format!("cannot clear {}: {e}", dist.display()))?;
@@ -183,9 +216,19 @@ pub fn build() -> Result {
         }
     }
 
+    check_sizes(&dist)?;
+    println!(
+        "  widget built in {} into {DIST_DIR}/",
+        format_duration(started.elapsed())
+    );
+    stamp.record()
+}
+
+/// Prints what each page loads and refuses a page over its ceiling.
+fn check_sizes(dist: &Path) -> Result {
     let mut over = Vec::new();
     for mode in MODES {
-        let total = report(&dist, mode.feature, mode.out_name)?;
+        let total = report(dist, mode.feature, mode.out_name)?;
         if total > mode.ceiling {
             over.push(format!(
                 "the {} page loads {} gzip, over its {} ceiling",
@@ -195,10 +238,6 @@ pub fn build() -> Result {
             ));
         }
     }
-    println!(
-        "  widget built in {} into {DIST_DIR}/",
-        format_duration(started.elapsed())
-    );
     if !over.is_empty() {
         return Err(format!(
             "{} (the budget is {}, DESIGN.md §8)",

@@ -95,11 +95,16 @@ pub struct OrderView {
     pub collects: u64,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub completion_data: Option<bankid::CompletionData>,
+    /// While a phone order is pending: the name the app answers with (the person the order names, not
+    /// necessarily the phone's user), so the phone page does not suggest the wrong one.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub answers_as: Option<String>,
 }
 
 impl OrderView {
-    fn of(o: &Order) -> OrderView {
+    fn of(o: &Order, current: &TestUser) -> OrderView {
         let answer = o.collect_answer();
+        let answers_as = (o.kind.is_phone() && o.is_pending()).then(|| picker(o, current).name());
         OrderView {
             order_ref: o.order_ref.clone(),
             kind: o.kind,
@@ -117,6 +122,7 @@ impl OrderView {
             mrtd_required: o.mrtd_required,
             collects: o.collects,
             completion_data: answer.completion_data,
+            answers_as,
         }
     }
 }
@@ -344,7 +350,9 @@ impl Sim {
                 .cmp(&a.created_ms)
                 .then_with(|| a.order_ref.cmp(&b.order_ref))
         });
-        list.into_iter().map(OrderView::of).collect()
+        list.into_iter()
+            .map(|o| OrderView::of(o, &inner.user))
+            .collect()
     }
 
     pub fn order(&self, order_ref: &str) -> Result<OrderView, AdminError> {
@@ -352,7 +360,7 @@ impl Sim {
         inner
             .orders
             .get(order_ref)
-            .map(OrderView::of)
+            .map(|o| OrderView::of(o, &inner.user))
             .ok_or_else(AdminError::unknown_order)
     }
 
@@ -419,7 +427,7 @@ impl Sim {
         inner
             .orders
             .get(order_ref)
-            .map(OrderView::of)
+            .map(|o| OrderView::of(o, &inner.user))
             .ok_or_else(AdminError::unknown_order)
     }
 
@@ -442,7 +450,7 @@ impl Sim {
         inner
             .orders
             .get(&order_ref)
-            .map(OrderView::of)
+            .map(|o| OrderView::of(o, &inner.user))
             .ok_or_else(AdminError::unknown_order)
     }
 
@@ -630,7 +638,7 @@ fn scan_locked(inner: &mut Inner, now: u64, data: &str) -> Result<OrderView, Adm
     inner
         .orders
         .get(&order_ref)
-        .map(OrderView::of)
+        .map(|o| OrderView::of(o, &inner.user))
         .ok_or_else(AdminError::unknown_order)
 }
 

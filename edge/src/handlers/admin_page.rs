@@ -47,7 +47,14 @@ pub async fn serve(
             .find(|(k, _)| k == name)
             .map_or("", |(_, v)| v.as_str())
     };
-    let query = AuditQuery::parse(pairs.iter().map(|(k, v)| (k.as_str(), v.as_str())));
+    let mut query = AuditQuery::parse(pairs.iter().map(|(k, v)| (k.as_str(), v.as_str())));
+    // A person reads the latest checks first, and each page's link leads to older ones; the CSV stays in the
+    // order they happened.
+    if let Ok(q) = &mut query
+        && !q.csv
+    {
+        q.newest_first = true;
+    }
     let key = config::session_key(env)?;
     if let Ok(q) = &query
         && q.csv
@@ -185,7 +192,7 @@ pub fn admin_html(view: &AdminView<'_>) -> String {
             ));
             if let Some(cursor) = &page.next_cursor {
                 out.push_str(&format!(
-                    " · <a href=\"{}\">Next page</a>",
+                    " · <a href=\"{}\">Older checks</a>",
                     html_escape(&href(view.fields, Some(cursor), false))
                 ));
             }
@@ -282,7 +289,7 @@ mod tests {
             certificate: None,
         });
         assert!(html.contains("No checks in this period."));
-        assert!(!html.contains("Next page"));
+        assert!(!html.contains("Older checks"));
     }
 
     #[test]
