@@ -113,14 +113,13 @@ pub struct StartOrderRequest {
 
 /// Whether `url` may be the `returnUrl` of an order a page at `origin` (its `Origin` header) starts: the app
 /// sends the person back to the site that started the order, never elsewhere, so no page can use the edge
-/// to send people to another site. A server with the tenant's API key (no `Origin`) may name any address.
+/// to send people to another site. Without an `Origin` nothing says which site that is, so nowhere: only a
+/// server with the tenant's API key names its user's page freely, and the edge does not ask this for it.
 pub fn return_url_allowed(url: &str, origin: Option<&str>) -> bool {
-    match origin {
-        None => true,
-        Some(origin) => url
-            .strip_prefix(origin)
-            .is_some_and(|rest| rest.is_empty() || rest.starts_with(['/', '?', '#'])),
-    }
+    origin.is_some_and(|origin| {
+        url.strip_prefix(origin)
+            .is_some_and(|rest| rest.is_empty() || rest.starts_with(['/', '?', '#']))
+    })
 }
 
 /// Answer to `POST /api/v1/orders` (201).
@@ -392,11 +391,12 @@ impl OrderEvent {
         } == *other
     }
 
-    /// Whether the order is waiting for a QR scan, so the edge sends a QR frame each second.
+    /// Whether the order is waiting for a QR scan, so the edge sends a QR frame each second: no app has
+    /// picked it up yet, `outstandingTransaction` or `noClient` (BANKID.md §4, §6).
     pub fn shows_qr(&self) -> bool {
         !self.kind.is_phone()
             && self.status == OrderStatus::Pending
-            && self.hint_code.as_deref() == Some(bankid::HintCode::OutstandingTransaction.as_str())
+            && self.hint_code.as_deref().is_some_and(bankid::waits_for_app)
     }
 }
 
@@ -905,6 +905,15 @@ mod tests {
             1,
         );
         assert!(!scanned.shows_qr());
+        // noClient: the app has not received the order either (BANKID.md §4), so it is still to be scanned.
+        let not_received = OrderEvent::from_collect(
+            ID,
+            OrderKind::Auth,
+            None,
+            &collect(Status::Pending, Some("noClient")),
+            1,
+        );
+        assert!(not_received.shows_qr());
     }
 
     #[test]
@@ -990,8 +999,8 @@ mod tests {
             "https://evil.test/?https://bank.example",
             page
         ));
-        // A server with the API key names its user's page itself.
-        assert!(return_url_allowed("https://anywhere.example/", None));
+        // No `Origin` and no API key (curl, say): a request that could name anywhere names nowhere.
+        assert!(!return_url_allowed("https://bank.example/", None));
     }
 
     #[test]

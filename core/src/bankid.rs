@@ -174,6 +174,13 @@ impl HintCode {
     }
 }
 
+/// Whether a pending order's `hint` says no app has picked it up yet (`outstandingTransaction`, `noClient`:
+/// BANKID.md §4): the QR code is still there to scan and a start button could still open the app. Takes the
+/// wire text, so the widget need not parse hint codes to ask.
+pub fn waits_for_app(hint: &str) -> bool {
+    hint == HintCode::OutstandingTransaction.as_str() || hint == HintCode::NoClient.as_str()
+}
+
 impl ErrorCode {
     /// The HTTP status BankID answers with for this code.
     pub fn http_status(&self) -> u16 {

@@ -46,13 +46,19 @@ pub struct CollectLoop {
     pub last_collect_slot: u64,
     /// Transient failures since the last successful collect.
     pub failures: u32,
+    /// Slots added to the wait before the next collect while BankID says `tooManyRequests`: it doubles with
+    /// each such answer in a row (BANKID.md §3: "back off"); 0 otherwise. Absent in records stored before it.
+    #[serde(default)]
+    pub pause_slots: u64,
 }
 
 /// What kind of failure a collect met, which decides whether waiting can help (BANKID.md §3).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum CollectFailure {
-    /// No answer, a gateway error, `maintenance` or `tooManyRequests`: retry at the next collect slot.
+    /// No answer, a gateway error or `maintenance`: retry at the next collect slot.
     Transient,
+    /// `tooManyRequests` (429): retry, later each time ([`CollectLoop::pause_slots`]).
+    Throttled,
     /// BankID answered `internalError` or `requestTimeout`: "do not retry automatically; show RFA5".
     Unavailable,
     /// Anything else is an RP-side problem that repeating cannot fix (RFA22).
@@ -74,6 +80,7 @@ impl CollectLoop {
             started_ms,
             last_collect_slot: 0,
             failures: 0,
+            pause_slots: 0,
         }
     }
 
@@ -91,7 +98,11 @@ impl CollectLoop {
     /// Whether a collect is due now: at least two slots after the last one, however many wake-ups there
     /// are (viewers connecting, restarts), so BankID sees at most one collect per 2 s.
     pub fn collect_due(&self, now_ms: u64) -> bool {
-        self.slot(now_ms) >= self.last_collect_slot + COLLECT_EVERY_SLOTS
+        self.slot(now_ms) >= self.next_collect_slot()
+    }
+
+    fn next_collect_slot(&self) -> u64 {
+        self.last_collect_slot + COLLECT_EVERY_SLOTS + self.pause_slots
     }
 
     /// Records a collect made at `now_ms`, whatever its outcome.
@@ -101,13 +112,19 @@ impl CollectLoop {
 
     pub fn on_success(&mut self) {
         self.failures = 0;
+        self.pause_slots = 0;
     }
 
     /// Transient failures are retried at the next collect slot until [`MAX_CONSECUTIVE_FAILURES`]; the
     /// others end the order at once.
     pub fn on_failure(&mut self, failure: CollectFailure) -> AfterFailure {
         match failure {
-            CollectFailure::Transient => {}
+            CollectFailure::Transient => self.pause_slots = 0,
+            // 2 s, then 4, 8, 16 s between collects: the order gives up after half a minute of refusals
+            // rather than eight seconds, and asks BankID less often meanwhile.
+            CollectFailure::Throttled => {
+                self.pause_slots = COLLECT_EVERY_SLOTS * ((1 << self.failures.min(4)) - 1);
+            }
             CollectFailure::Unavailable => {
                 return AfterFailure::Fail(FailReason::BankIdUnavailable);
             }
@@ -127,25 +144,30 @@ impl CollectLoop {
         let slot = if every_slot {
             self.slot(now_ms) + 1
         } else {
-            (self.last_collect_slot + COLLECT_EVERY_SLOTS).max(self.slot(now_ms) + 1)
+            self.next_collect_slot().max(self.slot(now_ms) + 1)
         };
         (self.started_ms + slot * SLOT_MS).max(now_ms)
     }
 }
 
 /// Sorts a failed collect by BankID's retry guidance (BANKID.md §3): "retry a transient failure (network,
-/// 503) at the 2 s interval"; `internalError` and `requestTimeout`: "do not retry automatically; show RFA5".
+/// 503) at the 2 s interval"; `tooManyRequests`: "back off"; `internalError` and `requestTimeout`: "do not
+/// retry automatically; show RFA5".
 /// `http_status` is `None` when no answer came; `code` is `None` when the answer carried no BankID error
 /// body (a proxy's page), where the status alone decides: 502/503/504 are the network's, not BankID's.
 pub fn classify(http_status: Option<u16>, code: Option<&ErrorCode>) -> CollectFailure {
     match (http_status, code) {
         (None, _) => CollectFailure::Transient,
+        (Some(_), Some(ErrorCode::TooManyRequests))
+        | (Some(429), None | Some(ErrorCode::Unknown(_))) => CollectFailure::Throttled,
         (Some(_), Some(code)) if code.is_transient() => CollectFailure::Transient,
         (Some(_), Some(ErrorCode::InternalError | ErrorCode::RequestTimeout)) => {
             CollectFailure::Unavailable
         }
-        (Some(502..=504 | 429), None | Some(ErrorCode::Unknown(_))) => CollectFailure::Transient,
-        (Some(500 | 408), None) => CollectFailure::Unavailable,
+        (Some(502..=504), None | Some(ErrorCode::Unknown(_))) => CollectFailure::Transient,
+        // BANKID.md §3: a 500 is internalError, a 408 requestTimeout, whatever the body says (the edge reads a
+        // body that is not BankID's JSON as `Unknown("http_500")`; a code newer than this version is unknown too).
+        (Some(500 | 408), None | Some(ErrorCode::Unknown(_))) => CollectFailure::Unavailable,
         (Some(_), _) => CollectFailure::Rejected,
     }
 }
@@ -236,6 +258,39 @@ mod tests {
     }
 
     #[test]
+    fn too_many_requests_backs_off_between_collects_until_an_answer_comes() {
+        let mut l = CollectLoop::new(T0);
+        let mut at = T0 + 2_000;
+        let mut collects = Vec::new();
+        // Each refused collect pushes the next one further; the fifth refusal in a row gives up.
+        let given_up = loop {
+            if l.collect_due(at) {
+                collects.push((at - T0) / 1_000);
+                l.mark_collected(at);
+                assert!(l.next_wake_ms(at, false) > at);
+                if let AfterFailure::Fail(reason) = l.on_failure(CollectFailure::Throttled) {
+                    break reason;
+                }
+            }
+            at += SLOT_MS;
+        };
+        assert_eq!(collects, [2, 4, 8, 16, 32], "2 s apart, then 4, 8, 16");
+        assert_eq!(given_up, FailReason::BankIdUnavailable);
+        // One answer and the pace is BankID's 2 s again.
+        let mut l = CollectLoop::new(T0);
+        l.mark_collected(T0 + 2_000);
+        l.on_failure(CollectFailure::Throttled);
+        l.on_failure(CollectFailure::Throttled);
+        l.on_success();
+        assert!(l.collect_due(T0 + 4_000));
+        // A stored loop from before the pause existed reads as no pause.
+        let old: CollectLoop =
+            serde_json::from_str(r#"{"startedMs":1800000000000,"lastCollectSlot":2,"failures":0}"#)
+                .unwrap();
+        assert_eq!(old.pause_slots, 0);
+    }
+
+    #[test]
     fn a_failing_wake_up_is_retried_forever_backing_off_to_a_minute() {
         let waits: Vec<u64> = (1..=8).map(wake_retry_ms).collect();
         assert_eq!(
@@ -260,11 +315,12 @@ mod tests {
 
     #[test]
     fn only_the_network_maintenance_and_rate_limits_are_retried() {
-        use CollectFailure::{Rejected, Transient, Unavailable};
+        use CollectFailure::{Rejected, Throttled, Transient, Unavailable};
         let cases = [
             (None, None, Transient),
             (Some(503), Some(ErrorCode::Maintenance), Transient),
-            (Some(429), Some(ErrorCode::TooManyRequests), Transient),
+            (Some(429), Some(ErrorCode::TooManyRequests), Throttled),
+            (Some(429), None, Throttled),
             (Some(502), None, Transient),
             (Some(504), None, Transient),
             (
@@ -275,6 +331,16 @@ mod tests {
             (Some(500), Some(ErrorCode::InternalError), Unavailable),
             (Some(408), Some(ErrorCode::RequestTimeout), Unavailable),
             (Some(500), None, Unavailable),
+            (
+                Some(500),
+                Some(ErrorCode::Unknown("http_500".into())),
+                Unavailable,
+            ),
+            (
+                Some(408),
+                Some(ErrorCode::Unknown("http_408".into())),
+                Unavailable,
+            ),
             (Some(400), Some(ErrorCode::InvalidParameters), Rejected),
             (Some(401), Some(ErrorCode::Unauthorized), Rejected),
             (Some(415), Some(ErrorCode::UnsupportedMediaType), Rejected),

@@ -1,7 +1,8 @@
 //! The signed result token (DESIGN.md §5): a JWT, ES256, that the edge hands the embedding page when an order
 //! completes, so the integrator's backend can verify who identified without trusting the browser.
 //!
-//! `aud` is the tenant, `jti` the order id, expiry [`RESULT_TOKEN_TTL_SECS`] after issue; identity claims as the
+//! `aud` is the tenant, `jti` the order id, `kind` what was done (log-in or signature), expiry
+//! [`RESULT_TOKEN_TTL_SECS`] after issue; identity claims as the
 //! tenant's disclosure policy allows (the event's user, already filtered by [`crate::tenant::Disclosure`]). The public key is served as a
 //! JWKS under `kid` = the key's RFC 7638 thumbprint.
 //!
@@ -15,7 +16,7 @@ use p256::pkcs8::DecodePrivateKey as _;
 use serde::{Deserialize, Serialize};
 use sha2::{Digest as _, Sha256};
 
-use crate::api::{OrderEvent, OrderStatus};
+use crate::api::{OrderEvent, OrderKind, OrderStatus};
 
 /// How long a result token is valid after it was issued: long enough to reach the integrator's backend,
 /// short enough that a leaked one is soon worthless.
@@ -40,6 +41,9 @@ pub struct ResultClaims {
     pub exp: u64,
     /// Always `complete`: only completed orders get a token.
     pub status: OrderStatus,
+    /// What the person did (`auth`, `sign`, `phoneAuth`, `phoneSign`), so a backend can refuse a signature's
+    /// token where it expects a log-in, and the other way round.
+    pub kind: OrderKind,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub personal_number: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -71,6 +75,7 @@ impl ResultClaims {
             iat: now_secs,
             exp: now_secs + RESULT_TOKEN_TTL_SECS,
             status: OrderStatus::Complete,
+            kind: event.kind,
             personal_number: user.personal_number.clone(),
             name: user.name.clone(),
             given_name: user.given_name.clone(),
@@ -170,7 +175,7 @@ mod tests {
     use p256::pkcs8::{EncodePrivateKey as _, LineEnding};
 
     use super::*;
-    use crate::api::{EventUser, OrderKind};
+    use crate::api::EventUser;
 
     /// A PKCS#8 PEM made from a fixed scalar, so the tests need no randomness.
     fn pem(seed: u8) -> String {
@@ -230,6 +235,7 @@ mod tests {
         assert_eq!(payload["aud"], "demo");
         assert_eq!(payload["iss"], "https://edge.example");
         assert_eq!(payload["status"], "complete");
+        assert_eq!(payload["kind"], "auth");
         assert_eq!(payload["personalNumber"], "198112289874");
         assert_eq!(payload["name"], "Åsa Ørnulf Ämström-Lindé");
         assert_eq!(payload["givenName"], "Åsa Ørnulf");

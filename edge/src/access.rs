@@ -142,6 +142,10 @@ pub fn caller<'c>(
         Some(token) => authenticated(tenants, token, key, now_ms)?,
         None => customer(tenants, origin, creds.tenant)?,
     };
+    // The API key is a server's: from a browser it would be anyone's who opened the page.
+    if caller.role == Role::Backend && *origin != RequestOrigin::Absent {
+        return Err(ApiError::ApiKeyFromBrowser);
+    }
     // A credential does not carry its holder to a site its tenant does not allow.
     if let RequestOrigin::Allowed(o) = origin
         && !caller.tenant.allows_origin(o)
@@ -403,9 +407,22 @@ mod tests {
             who(&RequestOrigin::Absent, Some(&session("gone", 5_000)), None),
             Err("invalid_session".into())
         );
-        // Bank's key used from a page only acme allows.
+        // A key is a server's: from any page it is refused, even one its own tenant allows.
         assert_eq!(
             who(&allowed("https://crm.acme.se"), Some(KEY_B), None),
+            Err("api_key_in_browser".into())
+        );
+        assert_eq!(
+            who(&RequestOrigin::Own, Some(KEY_B), None),
+            Err("api_key_in_browser".into())
+        );
+        // Bank's agent session used from a page only acme allows.
+        assert_eq!(
+            who(
+                &allowed("https://crm.acme.se"),
+                Some(&session("bank", 5_000)),
+                None
+            ),
             Err("origin_not_allowed".into())
         );
     }

@@ -85,9 +85,16 @@ pub enum ApiError {
     /// integration that does it fails on its first try rather than leaking the key for months.
     #[error("API key in a URL")]
     ApiKeyInUrl,
+    /// An API key sent by a browser (the request carries `Origin`): a page that holds it gives it to every
+    /// visitor. Refused, so the mistake shows on the first try.
+    #[error("API key from a browser")]
+    ApiKeyFromBrowser,
     /// No order of the caller's tenant was started for this call id (or it is no longer kept).
     #[error("unknown call")]
     UnknownCall,
+    /// An IVR start for a call id whose order is for another person.
+    #[error("call id reused for another person")]
+    CallIdReused,
     /// An audit-log query refused before the database was asked.
     #[error("invalid audit query: {}", .0.code())]
     InvalidAudit(#[from] AuditQueryError),
@@ -177,9 +184,11 @@ impl ApiError {
                 ..
             }
             | ApiError::BankIdUnreachable(_)
-            // A gateway's page, not BankID's answer: the network's trouble, as with no answer at all.
+            // A gateway's page, not BankID's answer: the network's trouble, as with no answer at all; a 500 or
+            // 408 with a body that is not BankID's, or a code this version does not know, is still
+            // internalError or requestTimeout (BANKID.md §3: RFA5).
             | ApiError::BankId {
-                status: 502..=504,
+                status: 500 | 408 | 502..=504,
                 code: ErrorCode::Unknown(_),
             } => BankIdOutcome::Unavailable,
             ApiError::BankId { .. } | ApiError::BankIdAnswer { .. } => BankIdOutcome::Rejected,
@@ -230,8 +239,9 @@ impl ApiError {
             | ApiError::InvalidIvr(_)
             | ApiError::InvalidAudit(_)
             | ApiError::ApiKeyInUrl => 400,
-            ApiError::ApiKeyOnly => 403,
+            ApiError::ApiKeyOnly | ApiError::ApiKeyFromBrowser => 403,
             ApiError::UnknownCall => 404,
+            ApiError::CallIdReused => 409,
             ApiError::UnknownReference => 404,
             ApiError::LinkRefused(r) => r.http_status(),
             ApiError::RateLimited { .. } => 429,
@@ -262,7 +272,9 @@ impl ApiError {
             ApiError::InvalidAudit(e) => e.code(),
             ApiError::ApiKeyOnly => "api_key_required",
             ApiError::ApiKeyInUrl => "api_key_in_url",
+            ApiError::ApiKeyFromBrowser => "api_key_in_browser",
             ApiError::UnknownCall => "unknown_call",
+            ApiError::CallIdReused => "call_id_reused",
             ApiError::UnknownReference => "unknown_reference",
             ApiError::LinkRefused(r) => r.code(),
             ApiError::LinksNotConfigured(_) => "links_not_configured",
@@ -308,6 +320,11 @@ impl ApiError {
             ApiError::ApiKeyOnly => {
                 "This takes the tenant's API key (Authorization: Bearer), sent from a server: the IVR API, and a start that names the end user's address (endUserIp).".into()
             }
+            ApiError::ApiKeyFromBrowser => {
+                "The API key is your server's credential: send it from your server, never from a page (this \
+                 request came from a browser). Replace this key if a page ever held it."
+                    .into()
+            }
             ApiError::ApiKeyInUrl => {
                 "Send the API key in the Authorization header (Bearer), never in a URL: URLs are logged. \
                  Replace this key, as it may already be in a log."
@@ -315,6 +332,10 @@ impl ApiError {
             }
             ApiError::UnknownCall => {
                 "No identification was started for this call, or its result is no longer kept.".into()
+            }
+            ApiError::CallIdReused => {
+                "This call id already has an identification for another personal number; send a new call id."
+                    .into()
             }
             ApiError::UnknownReference => {
                 "No link has this reference number, or its result is no longer kept.".into()
@@ -454,10 +475,18 @@ mod tests {
                 Rfa::Rfa22,
             ),
             (
-                bankid(500, ErrorCode::Unknown("x".into())),
+                // A code this version does not know: with a 400 BankID refused something of ours…
+                bankid(400, ErrorCode::Unknown("x".into())),
                 502,
                 "bankid_rejected",
                 Rfa::Rfa22,
+            ),
+            (
+                // …with a 500 it is BankID's own failure, whatever the code (BANKID.md §3: internalError).
+                bankid(500, ErrorCode::Unknown("x".into())),
+                503,
+                "bankid_unavailable",
+                Rfa::Rfa5,
             ),
             (
                 ApiError::BankIdAnswer {
@@ -471,6 +500,13 @@ mod tests {
             (
                 // What `bankid::read_answer` makes of a proxy's HTML page.
                 bankid(504, ErrorCode::Unknown("http_504".into())),
+                503,
+                "bankid_unavailable",
+                Rfa::Rfa5,
+            ),
+            (
+                // …and of a 500 with an empty or HTML body.
+                bankid(500, ErrorCode::Unknown("http_500".into())),
                 503,
                 "bankid_unavailable",
                 Rfa::Rfa5,
@@ -556,6 +592,13 @@ mod tests {
             (ApiError::UnknownCall.status(), ApiError::UnknownCall.code()),
             (404, "unknown_call")
         );
+        assert_eq!(
+            (
+                ApiError::CallIdReused.status(),
+                ApiError::CallIdReused.code()
+            ),
+            (409, "call_id_reused")
+        );
     }
 
     #[test]
@@ -569,9 +612,10 @@ mod tests {
 
     #[test]
     fn collect_failures_are_retried_only_when_waiting_can_help() {
-        use CollectFailure::{Rejected, Transient, Unavailable};
+        use CollectFailure::{Rejected, Throttled, Transient, Unavailable};
         let cases = [
             (bankid(503, ErrorCode::Maintenance), Transient),
+            (bankid(429, ErrorCode::TooManyRequests), Throttled),
             (ApiError::BankIdUnreachable("x".into()), Transient),
             (
                 bankid(502, ErrorCode::Unknown("http_502".into())),
@@ -586,6 +630,10 @@ mod tests {
             ),
             (bankid(500, ErrorCode::InternalError), Unavailable),
             (bankid(408, ErrorCode::RequestTimeout), Unavailable),
+            (
+                bankid(500, ErrorCode::Unknown("http_500".into())),
+                Unavailable,
+            ),
             (bankid(400, ErrorCode::InvalidParameters), Rejected),
         ];
         for (error, want) in cases {

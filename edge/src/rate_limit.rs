@@ -13,6 +13,8 @@
 //! Keys never carry personal data: the destination is hashed (with the tenant, so two tenants' counts stay
 //! apart) before it leaves the Worker.
 
+use std::net::IpAddr;
+
 use legit_core::links_api::Destination;
 use sha2::{Digest as _, Sha256};
 use worker::Env;
@@ -75,7 +77,24 @@ fn per_ip(binding: &'static str, ip: &str) -> Check {
     Check {
         binding,
         scope: "ip",
-        key: format!("ip:{ip}"),
+        key: format!("ip:{}", address_key(ip)),
+    }
+}
+
+/// The part of a caller's address that names one subscriber: an IPv4 address whole, an IPv6 address by its
+/// /64, which a single home or server is given whole and could otherwise walk through for a fresh count
+/// on every request. An IPv4-mapped address is its IPv4 one; text that is no address stays as it is.
+fn address_key(ip: &str) -> String {
+    match ip.trim().parse::<IpAddr>() {
+        Ok(IpAddr::V4(v4)) => v4.to_string(),
+        Ok(IpAddr::V6(v6)) => match v6.to_ipv4_mapped() {
+            Some(v4) => v4.to_string(),
+            None => {
+                let s = v6.segments();
+                format!("{:x}:{:x}:{:x}:{:x}::/64", s[0], s[1], s[2], s[3])
+            }
+        },
+        Err(_) => ip.to_owned(),
     }
 }
 
@@ -171,6 +190,20 @@ mod tests {
         let of = &orders_of("demo")[0];
         assert_eq!((of.binding, of.scope), (ORDERS_PER_TENANT, "tenant"));
         assert_ne!(of.key, orders_of("other")[0].key);
+        // One IPv6 subscriber is one /64: walking through its addresses gives no fresh count.
+        assert_eq!(
+            orders_from("2001:db8:1:2:aaaa::1")[0].key,
+            orders_from("2001:0db8:0001:0002:ffff:1:2:3")[0].key
+        );
+        assert_eq!(
+            orders_from("2001:db8:1:2::9")[0].key,
+            "ip:2001:db8:1:2::/64"
+        );
+        assert_ne!(
+            orders_from("2001:db8:1:2::1")[0].key,
+            orders_from("2001:db8:1:3::1")[0].key
+        );
+        assert_eq!(orders_from("::ffff:192.0.2.7")[0].key, from.key);
         // Separate bindings: a page's starts do not eat the links' allowance for the same address.
         assert_ne!(from.binding, for_start("192.0.2.7")[0].binding);
     }

@@ -265,6 +265,18 @@ async fn identifying_someone_else_takes_an_agent_and_orders_take_their_token() {
         .await;
     assert_eq!(minted.status, StatusCode::CREATED, "{minted:?}");
     assert_eq!(minted.body["tenant"], TENANT);
+    // The same key from a page (it carries `Origin`, even an allowed one) is refused: a page that holds the
+    // key hands it to every visitor.
+    let from_page = edge
+        .send(
+            edge.request(Method::POST, "/api/v1/sessions")
+                .header("Origin", ALLOWED_ORIGIN)
+                .bearer_auth(&edge.api_key),
+            "mint a session from a page",
+        )
+        .await;
+    assert_eq!(from_page.status, StatusCode::FORBIDDEN, "{from_page:?}");
+    assert_eq!(from_page.body["error"]["code"], "api_key_in_browser");
     // Eight hours from now, written like every other time the API answers (RFC 3339, UTC), so it compares
     // as text with times written the same way.
     let now_ms = u64::try_from(
@@ -583,7 +595,8 @@ async fn only_the_tenants_server_names_the_end_users_address() {
 
 /// BANKID.md §7: the return address goes in the order (`returnUrl`). A page may only have the app send the
 /// person back to its own site: anything else would let any page use the edge to send people elsewhere
-/// after identifying. A tenant's server (API key, no `Origin`) names its user's page itself.
+/// after identifying; a request with no `Origin` and no key, nowhere. A tenant's server (API key) names its
+/// user's page itself.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_app_sends_people_back_only_to_the_site_that_started_the_order() {
     let sim = Sim::start().await;
@@ -631,6 +644,18 @@ async fn the_app_sends_people_back_only_to_the_site_that_started_the_order() {
             "{elsewhere}"
         );
     }
+    // Without `Origin` (curl, a script's server) and without the API key nothing says which site is home:
+    // the edge would otherwise send whoever taps the order's link to any site after they identified.
+    let no_origin = send(
+        &edge,
+        Method::POST,
+        "/api/v1/orders",
+        None,
+        Some(json!({"kind": "auth", "returnUrl": "https://evil.test/login"})),
+    )
+    .await;
+    assert_eq!(no_origin.status, StatusCode::BAD_REQUEST, "{no_origin:?}");
+    assert_eq!(no_origin.body["error"]["code"], "invalid_return_url");
     let from_server = edge
         .post_as_agent(
             "/api/v1/orders",

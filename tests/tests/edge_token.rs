@@ -110,6 +110,10 @@ async fn a_completed_order_carries_a_result_token_that_verifies_against_the_jwks
     assert_eq!(claims["aud"], "demo", "{claims}");
     assert_eq!(claims["iss"], edge.base_url.as_str(), "{claims}");
     assert_eq!(claims["status"], "complete", "{claims}");
+    assert_eq!(
+        claims["kind"], "auth",
+        "a log-in, not a signature: {claims}"
+    );
     assert_eq!(claims["personalNumber"], DEFAULT_PNR, "{claims}");
     assert_eq!(claims["name"], DEFAULT_NAME, "Unicode intact: {claims}");
     assert_eq!(claims["givenName"], DEFAULT_GIVEN_NAME, "{claims}");
@@ -169,6 +173,7 @@ async fn a_completed_order_carries_a_result_token_that_verifies_against_the_jwks
         "aud",
         "iss",
         "status",
+        "kind",
         "personalNumber",
         "name",
         "givenName",

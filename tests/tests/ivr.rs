@@ -376,6 +376,12 @@ async fn the_same_call_id_twice_gets_the_same_order_and_one_bankid_order() {
     );
     assert_eq!(order_id(&again), order_id(&first));
     only_order_ref(&sim).await;
+    // The same call id for another person (an IVR that restarted its counter) does not hear the first
+    // person's outcome: it is refused, and nothing starts.
+    let other = start(&edge, OTHER_PNR, "call-twice").await;
+    assert_eq!(other.status, StatusCode::CONFLICT, "{other:?}");
+    assert_eq!(other.body["error"]["code"], "call_id_reused", "{other:?}");
+    only_order_ref(&sim).await;
 
     // Two requests for a new call at the same moment (an IVR retrying on a timeout): still one order.
     let (a, b) = tokio::join!(

@@ -4,7 +4,6 @@
 //! the host page). No I/O, no clock: every rule here is tested natively and in the browser.
 
 use legit_core::api::{EventUser, FailReason, OrderEvent, OrderKind, OrderStatus, QrFrame};
-use legit_core::bankid::HintCode;
 #[cfg(feature = "customer")]
 use legit_core::link::LinkRefusal;
 #[cfg(feature = "customer")]
@@ -421,10 +420,11 @@ impl Machine {
 }
 
 /// The QR code is shown only while nobody has picked the order up: before the first state, and on
-/// `outstandingTransaction`, the one hint the edge sends frames for (BANKID.md §6, `OrderEvent::shows_qr`).
-/// Any other hint would freeze the last frame on screen, and scanning a stale frame fails with startFailed.
+/// `outstandingTransaction` or `noClient`, the hints the edge sends frames for (BANKID.md §6,
+/// `OrderEvent::shows_qr`). Any other hint would freeze the last frame on screen, and scanning a stale frame
+/// fails with startFailed.
 fn shows_qr(hint: Option<&str>) -> bool {
-    hint.is_none_or(|h| h == HintCode::OutstandingTransaction.as_str())
+    crate::launch::app_not_opened(hint)
 }
 
 /// Reads an `event: state` payload (`legit_core::api::OrderEvent` as JSON). Also takes
@@ -824,8 +824,15 @@ mod tests {
         assert!(matches!(&m.phase, Phase::Pending { qr: Some(q), .. } if q == "bankid.a.1.y"));
         m.step(Input::State(event("pending", Some("noClient"))));
         assert!(
+            matches!(&m.phase, Phase::Pending { qr: Some(_), .. }),
+            "noClient: still nobody has scanned, the code stays (BANKID.md §4)"
+        );
+        m.step(qr_frame("bankid.a.2.v"));
+        assert!(matches!(&m.phase, Phase::Pending { qr: Some(q), .. } if q == "bankid.a.2.v"));
+        m.step(Input::State(event("pending", Some("started"))));
+        assert!(
             matches!(&m.phase, Phase::Pending { qr: None, .. }),
-            "the edge sends no frames on noClient: no frozen code left to scan"
+            "picked up: no frozen code left to scan"
         );
         m.step(Input::State(event(
             "pending",

@@ -1,8 +1,7 @@
 //! Opening the BankID app on the same device (BANKID.md §7, DESIGN.md §6): which device we are on, the launch
 //! URL, and whether to try the app by ourselves or only offer the button. Pure; the component does the timing.
 
-use legit_core::bankid::HintCode;
-use legit_core::rfa::Device;
+use legit_core::rfa::{Device, Flow};
 use legit_core::text::contains;
 
 /// Where the widget runs, as far as the user agent tells.
@@ -110,12 +109,17 @@ pub fn page_url() -> Option<String> {
 
 /// The order's `returnUrl` (BANKID.md §7: in v6 the return address goes in the order, and wins over the launch
 /// URL's `redirect`): the page iOS Safari comes back to ([`return_to`]). A browser's scheme is not an
-/// address BankID takes there; it stays in the launch URL.
+/// address BankID takes there; it stays in the launch URL. Only for an order opened on this device
+/// (BANKID.md §2.1): scanned, the app runs on another phone, which must not open this page afterwards.
 pub fn order_return_url(
+    flow: Flow,
     platform: Platform,
     in_iframe: bool,
     page: impl FnOnce() -> Option<String>,
 ) -> Option<String> {
+    if !matches!(flow, Flow::SameDevice(_)) {
+        return None;
+    }
     return_to(platform, in_iframe, page)
         .filter(|url| url.starts_with("https://") || url.starts_with("http://"))
 }
@@ -181,9 +185,7 @@ pub fn plan(platform: Platform, in_iframe: bool, token_used: bool) -> LaunchPlan
 /// (BANKID.md §4). Once it has (`started`, `userSign`, …), a start button could only open the app again
 /// (BANKID.md §5: the button is for when the app did not open).
 pub fn app_not_opened(hint: Option<&str>) -> bool {
-    hint.is_none_or(|h| {
-        h == HintCode::OutstandingTransaction.as_str() || h == HintCode::NoClient.as_str()
-    })
+    hint.is_none_or(legit_core::bankid::waits_for_app)
 }
 
 /// Whether the "Start BankID" button shows `elapsed_ms` after the order started.
@@ -263,19 +265,28 @@ mod tests {
     fn only_a_page_address_becomes_the_orders_return_url() {
         let page = || Some("https://shop.example/account".to_owned());
         let safari = platform(SAFARI_IOS, 5);
-        assert_eq!(order_return_url(safari, false, page), page());
+        let here = Flow::SameDevice(Device::Mobile);
+        assert_eq!(order_return_url(here, safari, false, page), page());
         assert_eq!(
-            order_return_url(safari, true, page),
+            order_return_url(here, safari, true, page),
             None,
             "a frame cannot know its host page"
         );
+        assert_eq!(
+            order_return_url(Flow::OtherDevice, safari, false, page),
+            None,
+            "scanned on another phone: that phone must not open this page"
+        );
         const CHROME_IOS: &str = "Mozilla/5.0 (iPhone; CPU iPhone OS 17_5 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) CriOS/126.0.6478.54 Mobile/15E148 Safari/604.1";
         assert_eq!(
-            order_return_url(platform(CHROME_IOS, 5), false, page),
+            order_return_url(here, platform(CHROME_IOS, 5), false, page),
             None,
             "Chrome comes back through its scheme, in the launch URL"
         );
-        assert_eq!(order_return_url(platform(CHROME_WIN, 0), false, page), None);
+        assert_eq!(
+            order_return_url(here, platform(CHROME_WIN, 0), false, page),
+            None
+        );
     }
 
     #[test]

@@ -300,6 +300,9 @@ impl Sim {
             .get_mut(&req.order_ref)
             .filter(|o| o.rp == rp)
             .ok_or_else(RpError::no_such_order)?;
+        // Auto mode picks orders up without ending the person's older ones, as a real pick-up would
+        // (BANKID.md §3, `pick_up`): it stands in for many people at once, and the bench's 1,000 concurrent
+        // orders all complete as the one current user.
         if auto && order.is_pending() {
             match order.auto_progress_step() {
                 Some(hint) => {

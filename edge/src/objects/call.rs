@@ -9,8 +9,9 @@
 //! nothing, BANKID.md §3) is recorded like an order that ended at once, so the call's answer stays the same
 //! however often the IVR asks, and no retry starts an order again.
 //!
-//! Only the order id is kept here; the person's number stays in the order's own object. The record is
-//! erased after the tenant's retention, and some margin beyond the longest order life.
+//! Only the order id is kept here, and a keyed hash of whom it is for (a second start under the same call id
+//! for someone else is refused, 409 `call_id_reused`); the person's number stays in the order's own object.
+//! The record is erased after the tenant's retention, and some margin beyond the longest order life.
 
 use std::cell::RefCell;
 
@@ -62,6 +63,11 @@ pub struct CallStarted {
 #[serde(rename_all = "camelCase")]
 struct CallRecord {
     order_id: String,
+    /// Whom the order is for ([`legit_core::session::SessionKey::call_person_hash`]), so the call id reused
+    /// for someone else is refused rather than answered with the first person's outcome. Absent in records
+    /// written before it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    person: Option<String>,
 }
 
 /// The object of `call_id` of `tenant`. A call id has no spaces, so the last space splits the name one way
@@ -167,8 +173,19 @@ impl DurableObject for CallObject {
 impl CallObject {
     async fn on_start(&self, body: &str) -> Result<Response, ApiError> {
         let start: StartCall = serde_json::from_str(body)?;
+        let key = config::session_key(&self.env)?;
+        let person = start
+            .asked
+            .personal_number
+            .as_deref()
+            .map(|n| key.call_person_hash(n));
         loop {
             if let Some(record) = self.load().await? {
+                // An IVR that reuses a call id (a platform restarting its counter) must not hear the first
+                // person's outcome as the second's.
+                if record.person.is_some() && record.person != person {
+                    return Err(ApiError::CallIdReused);
+                }
                 return Ok(Response::from_json(&CallStarted {
                     order_id: record.order_id,
                     created: false,
@@ -195,7 +212,7 @@ impl CallObject {
                 continue;
             }
             let done = Starting(&self.starting);
-            let result = self.start_order(&start).await;
+            let result = self.start_order(&start, person.clone()).await;
             drop(done);
             let order_id = result?;
             return Ok(Response::from_json(&CallStarted {
@@ -207,7 +224,11 @@ impl CallObject {
     }
 
     /// Starts the phone order through the same path as every order, and records it.
-    async fn start_order(&self, start: &StartCall) -> Result<String, ApiError> {
+    async fn start_order(
+        &self,
+        start: &StartCall,
+        person: Option<String>,
+    ) -> Result<String, ApiError> {
         let config = Config::load(&self.env)?;
         let key = config::session_key(&self.env)?;
         let tenant = config
@@ -260,6 +281,7 @@ impl CallObject {
                 RECORD,
                 serde_json::to_string(&CallRecord {
                     order_id: order_id.clone(),
+                    person,
                 })?,
             )
             .await?;

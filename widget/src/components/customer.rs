@@ -83,7 +83,12 @@ pub fn CustomerFlow(
         call_initiator: None,
         user_visible_data: None,
         end_user_ip: None,
-        return_url: launch::order_return_url(ctx.platform, ctx.in_iframe, launch::page_url),
+        return_url: launch::order_return_url(
+            runner.machine.with_untracked(|m| m.flow),
+            ctx.platform,
+            ctx.in_iframe,
+            launch::page_url,
+        ),
     };
     let choose = move |flow: Flow| {
         runner.machine.update(|m| m.set_flow(flow));
