@@ -195,13 +195,21 @@ pub struct CreateLinkResponse {
     pub reference: ReferenceNumber,
     /// When the link stops opening, RFC 3339 UTC (`2026-03-01T12:15:00Z`).
     pub expires_at: String,
+    /// `?token=` for this link's live stream ([`crate::session::SessionKey::link_stream_token`]): it opens
+    /// that stream and nothing else, so the agent's session never rides in a URL.
+    pub stream_token: String,
 }
 
 impl CreateLinkResponse {
-    pub fn new(reference: ReferenceNumber, expires_ms: u64) -> CreateLinkResponse {
+    pub fn new(
+        reference: ReferenceNumber,
+        expires_ms: u64,
+        stream_token: String,
+    ) -> CreateLinkResponse {
         CreateLinkResponse {
             reference,
             expires_at: rfc3339_utc(expires_ms),
+            stream_token,
         }
     }
 }
@@ -420,10 +428,11 @@ mod tests {
     #[test]
     fn create_response_json() {
         let reference = ReferenceNumber::parse("K7QX-M4TR").unwrap();
-        let r = CreateLinkResponse::new(reference, 1_772_367_300_000);
+        let r = CreateLinkResponse::new(reference, 1_772_367_300_000, "ls1.acme.x".into());
         assert_eq!(
             serde_json::to_value(&r).unwrap(),
-            json!({"reference": "K7QX-M4TR", "expiresAt": "2026-03-01T12:15:00Z"})
+            json!({"reference": "K7QX-M4TR", "expiresAt": "2026-03-01T12:15:00Z",
+                   "streamToken": "ls1.acme.x"})
         );
     }
 

@@ -21,6 +21,8 @@ use crate::tenant::is_tenant_id;
 pub const AGENT_SESSION_TTL_MS: u64 = 8 * 60 * 60 * 1_000;
 
 const SESSION_PREFIX: &str = "s1.";
+/// How a link's stream token begins ([`SessionKey::link_stream_token`]).
+const LINK_STREAM_PREFIX: &str = "ls1.";
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
 pub enum SessionError {
@@ -108,6 +110,36 @@ impl SessionKey {
             .is_ok()
     }
 
+    /// What follows one link's live status, and nothing else: the agent's widget opens the link's stream
+    /// (an `EventSource`, which can send no header) with this in the URL instead of the 8-hour session, so
+    /// the session stays out of every request log. `reference` in its compact form.
+    pub fn link_stream_token(&self, tenant: &str, reference: &str) -> String {
+        let tag = self
+            .link_stream_mac(tenant, reference)
+            .finalize()
+            .into_bytes();
+        format!("{LINK_STREAM_PREFIX}{tenant}.{}", B64.encode(tag))
+    }
+
+    /// The tenant whose link `reference` (compact) `token` follows, if it does.
+    pub fn verify_link_stream_token(&self, token: &str, reference: &str) -> Option<String> {
+        let (tenant, tag) = token.strip_prefix(LINK_STREAM_PREFIX)?.rsplit_once('.')?;
+        let tag = B64.decode(tag).ok()?;
+        (is_tenant_id(tenant)
+            && self
+                .link_stream_mac(tenant, reference)
+                .verify_slice(&tag)
+                .is_ok())
+        .then(|| tenant.to_owned())
+    }
+
+    fn link_stream_mac(&self, tenant: &str, reference: &str) -> Hmac<Sha256> {
+        let mut mac = self.mac(b"link stream\0", tenant.as_bytes());
+        mac.update(b"\0");
+        mac.update(reference.as_bytes());
+        mac
+    }
+
     pub fn agent_session(&self, session: &AgentSession) -> String {
         let claims = B64.encode(serde_json::to_vec(session).unwrap_or_default());
         let tag = B64.encode(
@@ -143,6 +175,11 @@ impl SessionKey {
         }
         Ok(session)
     }
+}
+
+/// Whether a `?token=` is shaped like a link's stream token (rather than an agent session or order token).
+pub fn is_link_stream_token(token: &str) -> bool {
+    token.starts_with(LINK_STREAM_PREFIX)
 }
 
 /// Whether a bearer credential is shaped like an agent session (rather than an API key or order token).
@@ -191,6 +228,31 @@ mod tests {
         assert!(!a.contains("8112289874"), "{a}");
         // Not the audit log's hash of the same text: one cannot be matched against the other.
         assert_ne!(a, key().audit_hash("198112289874"));
+    }
+
+    #[test]
+    fn a_link_stream_token_follows_its_own_link_of_its_own_tenant_only() {
+        let t = key().link_stream_token("acme", "K7QXM4TR");
+        assert!(is_link_stream_token(&t) && !is_agent_session(&t), "{t}");
+        assert_eq!(
+            key().verify_link_stream_token(&t, "K7QXM4TR").as_deref(),
+            Some("acme")
+        );
+        assert_eq!(key().verify_link_stream_token(&t, "K7QXM4TS"), None);
+        assert_eq!(
+            SessionKey::derive(b"other").verify_link_stream_token(&t, "K7QXM4TR"),
+            None
+        );
+        // Another tenant's name put in front of acme's tag.
+        let forged = t.replacen("acme", "bank", 1);
+        assert_eq!(key().verify_link_stream_token(&forged, "K7QXM4TR"), None);
+        for junk in ["", "ls1.", "ls1.acme", "ls1.acme.", "ls1..x", "s1.acme.x"] {
+            assert_eq!(
+                key().verify_link_stream_token(junk, "K7QXM4TR"),
+                None,
+                "{junk:?}"
+            );
+        }
     }
 
     #[test]

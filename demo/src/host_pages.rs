@@ -60,10 +60,11 @@ async fn mint(console: &Console) -> Result<(String, String), Response> {
     }
 }
 
-/// The agent widget's `/embed` address for `session`.
+/// The agent widget's `/embed` address for `session`, which rides in the fragment: the browser never sends it,
+/// so it is in no request log on the way to the edge.
 fn agent_widget(console: &Console, tenant: &str, session: &str) -> String {
     format!(
-        "{}/embed?tenant={}&mode=agent&lang=en&session={}",
+        "{}/embed?tenant={}&mode=agent&lang=en#session={}",
         console.edge_url(),
         query_value(tenant),
         query_value(session)
@@ -124,7 +125,8 @@ async fn softphone(State(console): State<Arc<Console>>, Query(call): Query<Call>
         Err(page) => return page,
     };
     // As a softphone's webview URL template would: `...&mobnr=$CALLINGNUMBER`, the number as the switch
-    // gives it; the widget normalises it.
+    // gives it (here in the fragment, after the session: a caller's number is personal data too); the widget
+    // normalises it.
     let widget = format!(
         "{}&mobnr={}",
         agent_widget(&console, &tenant, &session),

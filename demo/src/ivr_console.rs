@@ -242,7 +242,7 @@ async fn agent_url(console: &Console, call_id: &str) -> Option<String> {
     let session = minted["session"].as_str()?;
     let tenant = minted["tenant"].as_str()?;
     Some(format!(
-        "{}/embed?tenant={tenant}&mode=agent&lang=en&session={session}&callid={call_id}",
+        "{}/embed?tenant={tenant}&mode=agent&lang=en&callid={call_id}#session={session}",
         console.edge_url
     ))
 }

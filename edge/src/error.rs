@@ -114,6 +114,7 @@ pub enum Credential {
     InvalidSession,
     SessionExpired,
     InvalidOrderToken,
+    InvalidStreamToken,
 }
 
 impl std::fmt::Display for Credential {
@@ -130,6 +131,7 @@ impl Credential {
             Credential::InvalidSession => "invalid_session",
             Credential::SessionExpired => "session_expired",
             Credential::InvalidOrderToken => "invalid_order_token",
+            Credential::InvalidStreamToken => "invalid_stream_token",
         }
     }
 
@@ -144,6 +146,7 @@ impl Credential {
                 "The agent session has expired; reload the page to get a new one."
             }
             Credential::InvalidOrderToken => "The order token does not belong to this order.",
+            Credential::InvalidStreamToken => "The stream token does not belong to this link.",
         }
     }
 }

@@ -5,6 +5,7 @@ use futures_util::StreamExt;
 use worker::{Env, Method, Request, Response};
 
 use legit_core::audit::AuditQuery;
+use legit_core::session;
 
 use crate::access::{self, Credentials, RequestOrigin};
 use crate::audit;
@@ -207,12 +208,21 @@ async fn dispatch(
         Route::CreateLink => {
             let key = config::session_key(env)?;
             let caller = access::caller(&config.tenants, origin, creds, &key, now)?;
-            links::create(req, body, env, config, caller, now).await
+            links::create(req, body, env, config, caller, &key, now).await
         }
         Route::LinkView(reference) | Route::LinkEvents(reference) => {
             let key = config::session_key(env)?;
-            // `EventSource` cannot send headers: the stream takes the agent's session as `?token=` too.
+            // `EventSource` cannot send headers: the stream takes a `?token=`, the link's own stream token (the
+            // widget's) or, as before it existed, the agent's session.
             let query_token = url_token(req, config)?;
+            if let (Route::LinkEvents(reference), Some(token)) = (
+                &route,
+                query_token
+                    .as_deref()
+                    .filter(|t| creds.bearer.is_none() && session::is_link_stream_token(t)),
+            ) {
+                return links::events_by_token(env, config, origin, &key, token, reference).await;
+            }
             let creds = Credentials {
                 bearer: creds.bearer.or(query_token.as_deref()),
                 ..creds

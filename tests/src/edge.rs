@@ -457,13 +457,14 @@ impl Edge {
     }
 
     /// The agent's widget in headless Chromium at a softphone pane's 320 × 800 px: the default tenant's
-    /// `/embed` in agent mode with `session`, then `query` (`lang=en&mobnr=…`).
+    /// `/embed` in agent mode with `query` (`lang=en&mobnr=…`), and `session` in the fragment, as integrators
+    /// are told to put it.
     pub async fn agent_widget(&self, session: &str, query: &str) -> Result<Browser, BrowserError> {
         let browser = Browser::start().await?;
         browser.set_window_size(320, 800).await?;
         browser
             .goto(&self.url(&format!(
-                "/embed?tenant={TENANT}&mode=agent&session={session}&{query}"
+                "/embed?tenant={TENANT}&mode=agent&{query}#session={session}"
             )))
             .await?;
         Ok(browser)

@@ -48,7 +48,8 @@ async fn withdraw(edge: &Edge, credential: &str, reference: &str) -> Answer {
     edge.send(request, &format!("POST {path}")).await
 }
 
-/// The agent's live stream of a link, as the widget opens it (`EventSource`: the session as `?token=`).
+/// The agent's live stream of a link with the agent's session as `?token=`, which the edge still takes from
+/// an `EventSource` that has nothing else (the widget uses the link's own stream token instead).
 async fn link_events(edge: &Edge, session: &str, reference: &str) -> Events {
     edge.stream(
         &format!("/api/v1/links/{reference}/events"),
@@ -592,6 +593,43 @@ async fn unknown_references_tokens_and_other_tenants_learn_nothing() {
     assert_eq!(theirs.status, StatusCode::NOT_FOUND, "{theirs:?}");
     let theirs = withdraw(&edge, &other_key, &reference).await;
     assert_eq!(theirs.status, StatusCode::NOT_FOUND, "{theirs:?}");
+
+    // The link's own stream token (what the agent's widget follows it with, so no session rides in a URL)
+    // opens that link's stream and no other, and cannot be moved to another tenant.
+    let stream_token = created.body["streamToken"]
+        .as_str()
+        .expect("a stream token");
+    assert!(stream_token.starts_with("ls1.demo."), "{stream_token}");
+    let mut own = edge
+        .stream(
+            &format!("/api/v1/links/{reference}/events"),
+            &format!("?token={stream_token}"),
+        )
+        .await;
+    own.event_where_within("link", WAIT, "pending", |v| v["status"] == "pending")
+        .await;
+    let second = create_link(&edge, &session, json!({"channel": "sms", "to": PHONE})).await;
+    let second_ref = second.body["reference"].as_str().unwrap().to_owned();
+    for (token, why) in [
+        (stream_token.to_owned(), "another link's token"),
+        (
+            stream_token.replacen("ls1.demo.", "ls1.other.", 1),
+            "moved to another tenant",
+        ),
+        (format!("{stream_token}x"), "tampered"),
+    ] {
+        let path = format!("/api/v1/links/{second_ref}/events?token={token}");
+        let refused = edge.send(edge.request(Method::GET, &path), why).await;
+        assert_eq!(
+            refused.status,
+            StatusCode::UNAUTHORIZED,
+            "{why}: {refused:?}"
+        );
+        assert_eq!(
+            refused.body["error"]["code"], "invalid_stream_token",
+            "{why}"
+        );
+    }
     assert_eq!(
         look_up(&edge, &session, &reference).await.body["status"],
         "pending",

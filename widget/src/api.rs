@@ -99,6 +99,8 @@ impl CreateLink {
 pub struct LinkCreated {
     pub reference: String,
     pub expires_at: Option<String>,
+    /// Opens this link's stream, and nothing else: no session in a URL.
+    pub stream_token: String,
 }
 
 impl LinkCreated {
@@ -107,6 +109,7 @@ impl LinkCreated {
         Some(LinkCreated {
             reference: j.string("reference")?,
             expires_at: j.string("expiresAt"),
+            stream_token: j.string("streamToken")?,
         })
     }
 }
@@ -258,15 +261,14 @@ impl Api {
         CallFound::parse(&text).ok_or(ApiError::unexpected(None))
     }
 
-    /// The URL of a link's live stream; `EventSource` sends no headers, so the agent's session rides as
-    /// `?token=`.
-    pub fn link_events_url(&self, reference: &str) -> String {
-        let mut url = format!("{}/api/v1/links/{reference}/events", self.base);
-        if let Some(session) = &self.session {
-            url.push_str("?token=");
-            url.push_str(&String::from(js_sys::encode_uri_component(session)));
-        }
-        url
+    /// The URL of a link's live stream. `EventSource` sends no headers, so a token rides as `?token=`: the
+    /// link's own stream token, never the agent's session, which a URL would leave in request logs.
+    pub fn link_events_url(&self, reference: &str, stream_token: &str) -> String {
+        format!(
+            "{}/api/v1/links/{reference}/events?token={}",
+            self.base,
+            String::from(js_sys::encode_uri_component(stream_token))
+        )
     }
 
     /// The URL of an order's live stream.
@@ -468,9 +470,13 @@ mod tests {
                 .and_then(|request| request.validate(Lang::Sv));
             assert_eq!(read.map(|valid| valid.lang), Ok(locale), "{sent}");
         }
-        let created =
-            LinkCreated::parse(r#"{"reference":"K7QX-M4TR","expiresAt":"2026-11-23T10:15:00Z"}"#);
-        assert_eq!(created.map(|c| c.reference).as_deref(), Some("K7QX-M4TR"));
+        let created = LinkCreated::parse(
+            r#"{"reference":"K7QX-M4TR","expiresAt":"2026-11-23T10:15:00Z","streamToken":"ls1.acme.x"}"#,
+        );
+        assert_eq!(
+            created.map(|c| (c.reference, c.stream_token)),
+            Some(("K7QX-M4TR".into(), "ls1.acme.x".into()))
+        );
     }
 
     #[test]

@@ -1,4 +1,4 @@
-//! What the widget is told by the page that embeds it: the query string of `/embed`, the attributes of
+//! What the widget is told by the page that embeds it: the query string and fragment of `/embed`, the attributes of
 //! `<legit-bankid>`, and the `legit-config` meta tag the edge fills in. Pure parsing, tested natively.
 
 use crate::json::Json;
@@ -56,6 +56,17 @@ impl Params {
         }
         params.mode = mode.unwrap_or_default();
         params
+    }
+
+    /// Reads `/embed`'s address: the query, then the fragment (`#session=…&mobnr=…`), which the browser never
+    /// sends to a server, so an agent's session and a caller's number stay out of every request log on the
+    /// way. A setting in both is the query's.
+    pub fn from_location(search: &str, hash: &str) -> Params {
+        Params::from_query(&format!(
+            "{}&{}",
+            search.trim_start_matches('?'),
+            hash.trim_start_matches('#')
+        ))
     }
 
     /// Builds the settings from `(name, value)` pairs such as an element's attributes.
@@ -218,6 +229,25 @@ mod tests {
         assert_eq!(p.mobnr.as_deref(), Some("+46 70-123 45 67"));
         assert_eq!(p.lang.as_deref(), Some("en"));
         assert_eq!(p.session.as_deref(), Some("s3cr3t"));
+    }
+
+    #[test]
+    fn the_session_and_the_callers_number_may_ride_in_the_fragment() {
+        let p = Params::from_location(
+            "?tenant=acme&mode=agent",
+            "#session=s1.abc%2Bdef&mobnr=%2B46701234567",
+        );
+        assert_eq!(p.tenant.as_deref(), Some("acme"));
+        assert_eq!(p.mode, Mode::Agent);
+        assert_eq!(p.session.as_deref(), Some("s1.abc+def"));
+        assert_eq!(p.mobnr.as_deref(), Some("+46701234567"));
+        assert_eq!(
+            Params::from_location("", "").tenant,
+            None,
+            "nothing is nothing"
+        );
+        let both = Params::from_location("?tenant=acme&lang=sv", "#lang=en");
+        assert_eq!(both.lang.as_deref(), Some("sv"), "the query wins");
     }
 
     #[test]

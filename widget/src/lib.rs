@@ -59,14 +59,18 @@ pub fn mount(container: web_sys::HtmlElement, settings: Settings) -> Mounted {
     })))
 }
 
-/// The `/embed` page: settings from the query string and the `legit-config` tag; results posted to the
+/// The `/embed` page: settings from the query string and fragment and the `legit-config` tag; results posted to the
 /// parent page only if the tenant allows its origin. The widget stays for the page's lifetime: no handle goes
 /// back to JavaScript, whose garbage collector would otherwise free it and so unmount the widget.
 #[wasm_bindgen]
 pub fn start_embed() -> Result<(), JsValue> {
     let window = web_sys::window().ok_or("no window")?;
     let document = window.document().ok_or("no document")?;
-    let params = Params::from_query(&window.location().search().unwrap_or_default());
+    let location = window.location();
+    let params = Params::from_location(
+        &location.search().unwrap_or_default(),
+        &location.hash().unwrap_or_default(),
+    );
     let config = document
         .query_selector("meta[name=legit-config]")?
         .and_then(|m| m.get_attribute("content"))

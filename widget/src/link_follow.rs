@@ -15,6 +15,8 @@ use crate::flow::{MAX_RECONNECTS, backoff_ms};
 pub struct Following {
     pub reference: String,
     pub expires_at: Option<String>,
+    /// What opens the link's stream ([`crate::api::LinkCreated::stream_token`]).
+    pub stream_token: String,
     /// The latest view; `None` until the stream's first one arrives.
     pub view: Option<LinkView>,
     /// Drops since the stream last opened.
@@ -32,10 +34,11 @@ pub enum Next {
 }
 
 impl Following {
-    pub fn new(reference: String, expires_at: Option<String>) -> Following {
+    pub fn new(reference: String, expires_at: Option<String>, stream_token: String) -> Following {
         Following {
             reference,
             expires_at,
+            stream_token,
             view: None,
             lost: 0,
             gave_up: false,
@@ -90,10 +93,15 @@ pub fn follow(
     state: RwSignal<Option<Following>>,
     stream: StoredValue<Option<Stream>, LocalStorage>,
 ) {
-    let Some(reference) = state.with_untracked(|s| s.as_ref().map(|f| f.reference.clone())) else {
+    let Some((reference, token)) = state.with_untracked(|s| {
+        s.as_ref()
+            .map(|f| (f.reference.clone(), f.stream_token.clone()))
+    }) else {
         return;
     };
-    let url = ctx.api.with_value(|api| api.link_events_url(&reference));
+    let url = ctx
+        .api
+        .with_value(|api| api.link_events_url(&reference, &token));
     let ours = reference.clone();
     let opened = Stream::open(&url, move |event| {
         let reference = ours.clone();
@@ -168,7 +176,7 @@ mod tests {
 
     #[test]
     fn the_stream_is_kept_until_the_link_is_final_and_then_closed() {
-        let mut f = Following::new("K7QX-M4TR".into(), None);
+        let mut f = Following::new("K7QX-M4TR".into(), None, "ls1.acme.x".into());
         assert_eq!(f.viewed(view("K7QX-M4TR", "pending")), Next::Nothing);
         assert_eq!(f.viewed(view("K7QX-M4TR", "opened")), Next::Nothing);
         assert!(!f.is_final());
@@ -178,21 +186,21 @@ mod tests {
         assert_eq!(f.dropped(), Next::Close);
         assert!(!f.gave_up);
         for last in ["failed", "expired"] {
-            let mut f = Following::new("K7QX-M4TR".into(), None);
+            let mut f = Following::new("K7QX-M4TR".into(), None, "ls1.acme.x".into());
             assert_eq!(f.viewed(view("K7QX-M4TR", last)), Next::Close, "{last}");
         }
     }
 
     #[test]
     fn another_links_view_changes_nothing() {
-        let mut f = Following::new("K7QX-M4TR".into(), None);
+        let mut f = Following::new("K7QX-M4TR".into(), None, "ls1.acme.x".into());
         assert_eq!(f.viewed(view("ABCD-EFGH", "complete")), Next::Nothing);
         assert_eq!(f.view, None);
     }
 
     #[test]
     fn drops_reconnect_with_back_off_then_give_up_and_a_retry_starts_afresh() {
-        let mut f = Following::new("K7QX-M4TR".into(), None);
+        let mut f = Following::new("K7QX-M4TR".into(), None, "ls1.acme.x".into());
         let waits: Vec<Next> = (0..MAX_RECONNECTS).map(|_| f.dropped()).collect();
         assert_eq!(
             waits,

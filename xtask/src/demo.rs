@@ -138,7 +138,7 @@ pub fn run() -> Result {
     let session = tenants::mint_session(edge_addr, &api_key);
     let tenant = tenants::TENANT;
     let agent_url = match &session {
-        Some(s) => format!("{edge_url}/embed?tenant={tenant}&mode=agent&session={s}"),
+        Some(s) => format!("{edge_url}/embed?tenant={tenant}&mode=agent#session={s}"),
         None => "(no agent session: POST /api/v1/sessions failed)".to_owned(),
     };
     let certs = Path::new(CERTS_DIR)

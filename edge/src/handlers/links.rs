@@ -20,9 +20,9 @@ use legit_core::session::SessionKey;
 use legit_core::tenant::Tenant;
 use worker::{Env, Request, Response, console_log};
 
-use crate::access::{Caller, OrderAccess};
+use crate::access::{Caller, OrderAccess, RequestOrigin};
 use crate::config::Config;
-use crate::error::ApiError;
+use crate::error::{ApiError, Credential};
 use crate::handlers::link_page::{pick_lang, refusal_html};
 use crate::handlers::orders;
 use crate::handlers::pages::{self, LinkPage};
@@ -47,6 +47,7 @@ pub async fn create(
     env: &Env,
     config: &Config,
     caller: Caller<'_>,
+    key: &SessionKey,
     now: u64,
 ) -> Result<Response, ApiError> {
     caller.require_agent()?;
@@ -118,7 +119,8 @@ pub async fn create(
         new.channel.as_str(),
         tenant.id
     );
-    let answer = CreateLinkResponse::new(new.reference, state.expires_ms);
+    let stream_token = key.link_stream_token(&tenant.id, new.reference.compact());
+    let answer = CreateLinkResponse::new(new.reference, state.expires_ms, stream_token);
     Ok(Response::from_json(&answer)?.with_status(201))
 }
 
@@ -143,6 +145,30 @@ pub async fn events(env: &Env, caller: Caller<'_>, reference: &str) -> Result<Re
     caller.require_agent()?;
     let reference = ReferenceNumber::parse(reference)?;
     link::events(env, &reference, &caller.tenant.id).await
+}
+
+/// The same stream opened with the link's own stream token (`?token=ls1.…`, from its creation), which names
+/// its tenant and opens this link's stream only. From a browser, only on a site that tenant allows.
+pub async fn events_by_token(
+    env: &Env,
+    config: &Config,
+    origin: &RequestOrigin,
+    key: &SessionKey,
+    token: &str,
+    reference: &str,
+) -> Result<Response, ApiError> {
+    let reference = ReferenceNumber::parse(reference)?;
+    let refused = ApiError::Unauthenticated(Credential::InvalidStreamToken);
+    let tenant = key
+        .verify_link_stream_token(token, reference.compact())
+        .and_then(|id| config.tenants.get(&id))
+        .ok_or(refused)?;
+    if let RequestOrigin::Allowed(o) = origin
+        && !tenant.allows_origin(o)
+    {
+        return Err(ApiError::OriginNotAllowed);
+    }
+    link::events(env, &reference, &tenant.id).await
 }
 
 /// `POST /v/{token}/start`, with an empty body or `{"returnUrl"}` (iOS Safari: the link's own page). The token

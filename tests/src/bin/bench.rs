@@ -548,12 +548,12 @@ async fn first_paint(sim: &Sim) -> String {
     let mut table = String::from(
         "| page | first load: paint after files, ms | later loads p50 / max, ms | budget 150 ms |\n|---|---|---|---|\n",
     );
-    for (mode, query) in [
+    for (mode, fragment) in [
         ("customer", String::new()),
-        ("agent", format!("&session={session}")),
+        ("agent", format!("#session={session}")),
     ] {
         let url = edge.url(&format!(
-            "/embed?tenant={}&mode={mode}&lang=sv{query}",
+            "/embed?tenant={}&mode={mode}&lang=sv{fragment}",
             legit_tests::edge::TENANT
         ));
         let mut gaps = Vec::with_capacity(LOADS);

@@ -111,7 +111,11 @@ pub fn SendLink(
         spawn_local(async move {
             match api.create_link(&request).await {
                 Ok(created) => {
-                    following.try_set(Some(Following::new(created.reference, created.expires_at)));
+                    following.try_set(Some(Following::new(
+                        created.reference,
+                        created.expires_at,
+                        created.stream_token,
+                    )));
                     stage.try_set(Stage::Sent);
                     follow(ctx, following, stream);
                 }
