@@ -14,7 +14,7 @@ use sha2::Sha256;
 
 use crate::api::{FailReason, OrderEvent, OrderKind, OrderStatus};
 use crate::bankid::HintCode;
-use crate::date::Date;
+use crate::date::parse_utc_ms;
 use crate::links_api::rfc3339_utc;
 
 /// Rows in a page when the admin does not say.
@@ -346,12 +346,12 @@ impl AuditQuery {
         for (key, value) in pairs {
             match key {
                 "from" => {
-                    q.from_ms = parse_time(value, false)
+                    q.from_ms = parse_utc_ms(value, false)
                         .ok_or(AuditQueryError::BadTime { field: "from" })?;
                 }
                 "to" => {
-                    q.to_ms =
-                        parse_time(value, true).ok_or(AuditQueryError::BadTime { field: "to" })?;
+                    q.to_ms = parse_utc_ms(value, true)
+                        .ok_or(AuditQueryError::BadTime { field: "to" })?;
                 }
                 "cursor" => {
                     q.after = value
@@ -402,48 +402,6 @@ impl AuditQuery {
             (false, limit) => limit.unwrap_or(DEFAULT_PAGE),
         };
         Ok(q)
-    }
-}
-
-/// `2026-03-01` (its start, or with `end_of_day` the start of the next day) or `2026-03-01T12:15:00Z`.
-fn parse_time(text: &str, end_of_day: bool) -> Option<u64> {
-    let (date, time) = match text.split_once('T') {
-        Some((d, t)) => (d, Some(t)),
-        None => (text, None),
-    };
-    let mut parts = date.splitn(3, '-');
-    let year = number(parts.next()?, 4)?;
-    let month = number(parts.next()?, 2)?;
-    let day = number(parts.next()?, 2)?;
-    let date = Date::new(
-        i32::try_from(year).ok()?,
-        u8::try_from(month).ok()?,
-        u8::try_from(day).ok()?,
-    )?;
-    let days = u64::try_from(date.to_unix_days()).ok()?;
-    let secs_of_day = match time {
-        None if end_of_day => 86_400,
-        None => 0,
-        Some(t) => {
-            let t = t.strip_suffix('Z')?;
-            let mut hms = t.splitn(3, ':');
-            let h = number(hms.next()?, 2)?;
-            let m = number(hms.next()?, 2)?;
-            let s = number(hms.next()?, 2)?;
-            if h > 23 || m > 59 || s > 59 {
-                return None;
-            }
-            h * 3_600 + m * 60 + s
-        }
-    };
-    (days * 86_400 + secs_of_day).checked_mul(1_000)
-}
-
-fn number(text: &str, digits: usize) -> Option<u64> {
-    if text.len() == digits && text.bytes().all(|b| b.is_ascii_digit()) {
-        text.parse().ok()
-    } else {
-        None
     }
 }
 

@@ -124,6 +124,49 @@ impl fmt::Display for Date {
     }
 }
 
+/// Unix ms of `2026-03-01` (its start, or with `end_of_day` the start of the next day) or
+/// `2026-03-01T12:15:00Z`; `None` for anything else.
+pub fn parse_utc_ms(text: &str, end_of_day: bool) -> Option<u64> {
+    let (date, time) = match text.split_once('T') {
+        Some((d, t)) => (d, Some(t)),
+        None => (text, None),
+    };
+    let mut parts = date.splitn(3, '-');
+    let year = number(parts.next()?, 4)?;
+    let month = number(parts.next()?, 2)?;
+    let day = number(parts.next()?, 2)?;
+    let date = Date::new(
+        i32::try_from(year).ok()?,
+        u8::try_from(month).ok()?,
+        u8::try_from(day).ok()?,
+    )?;
+    let days = u64::try_from(date.to_unix_days()).ok()?;
+    let secs_of_day = match time {
+        None if end_of_day => 86_400,
+        None => 0,
+        Some(t) => {
+            let t = t.strip_suffix('Z')?;
+            let mut hms = t.splitn(3, ':');
+            let h = number(hms.next()?, 2)?;
+            let m = number(hms.next()?, 2)?;
+            let s = number(hms.next()?, 2)?;
+            if h > 23 || m > 59 || s > 59 {
+                return None;
+            }
+            h * 3_600 + m * 60 + s
+        }
+    };
+    (days * 86_400 + secs_of_day).checked_mul(1_000)
+}
+
+fn number(text: &str, digits: usize) -> Option<u64> {
+    if text.len() == digits && text.bytes().all(|b| b.is_ascii_digit()) {
+        text.parse().ok()
+    } else {
+        None
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

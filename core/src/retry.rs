@@ -46,8 +46,9 @@ pub struct CollectLoop {
     pub last_collect_slot: u64,
     /// Transient failures since the last successful collect.
     pub failures: u32,
-    /// Slots added to the wait before the next collect while BankID says `tooManyRequests`: it doubles with
-    /// each such answer in a row (BANKID.md §3: "back off"); 0 otherwise. Absent in records stored before it.
+    /// Slots added to the wait before the next collect while BankID says `tooManyRequests`, so the wait
+    /// doubles with each such answer in a row (BANKID.md §3: "back off"); 0 otherwise. Absent in records
+    /// stored before it.
     #[serde(default)]
     pub pause_slots: u64,
 }
@@ -165,8 +166,9 @@ pub fn classify(http_status: Option<u16>, code: Option<&ErrorCode>) -> CollectFa
             CollectFailure::Unavailable
         }
         (Some(502..=504), None | Some(ErrorCode::Unknown(_))) => CollectFailure::Transient,
-        // BANKID.md §3: a 500 is internalError, a 408 requestTimeout, whatever the body says (the edge reads a
-        // body that is not BankID's JSON as `Unknown("http_500")`; a code newer than this version is unknown too).
+        // BANKID.md §3: a 500 is internalError, a 408 requestTimeout, whatever the body says (the edge reads
+        // a body that is not BankID's JSON as `Unknown("http_500")`; a code newer than this version is
+        // unknown too).
         (Some(500 | 408), None | Some(ErrorCode::Unknown(_))) => CollectFailure::Unavailable,
         (Some(_), _) => CollectFailure::Rejected,
     }

@@ -51,6 +51,13 @@ pub struct AgentSession {
     pub expires_ms: u64,
 }
 
+impl AgentSession {
+    /// When it was issued: every session lives [`AGENT_SESSION_TTL_MS`].
+    pub fn issued_ms(&self) -> u64 {
+        self.expires_ms.saturating_sub(AGENT_SESSION_TTL_MS)
+    }
+}
+
 /// The MAC key. Its Debug output is redacted.
 #[derive(Clone)]
 pub struct SessionKey([u8; 32]);

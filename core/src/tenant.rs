@@ -10,8 +10,12 @@
 //!             "apiKeyHashes": ["sha256:<64 hex>"],
 //!             "disclosure": { "personalNumber": "masked", "names": true },
 //!             "retentionSeconds": 600, "linkTtlSeconds": 900,
-//!             "smsSender": "DemoBank", "emailFrom": "noreply@demo.example" } }
+//!             "smsSender": "DemoBank", "emailFrom": "noreply@demo.example",
+//!             "sessionsIssuedAfter": "2026-12-08T09:00:00Z" } }
 //! ```
+//!
+//! `sessionsIssuedAfter` withdraws every agent session of the tenant issued until then (one that leaked, an
+//! agent who left) without touching any other tenant's or the edge's keys.
 
 use std::collections::BTreeMap;
 
@@ -25,6 +29,7 @@ use crate::email::Email;
 use crate::link::constant_time_eq;
 use crate::personal_number::PersonalNumber;
 use crate::provider::SenderId;
+use crate::session::AgentSession;
 
 /// How long a result is kept when the tenant does not say (DESIGN.md §5).
 pub const DEFAULT_RETENTION_SECS: u64 = 600;
@@ -114,6 +119,8 @@ struct RawTenant {
     sms_sender: Option<String>,
     #[serde(default)]
     email_from: Option<String>,
+    #[serde(default)]
+    sessions_issued_after: Option<String>,
 }
 
 /// One tenant, checked.
@@ -135,6 +142,8 @@ pub struct Tenant {
     /// The address this tenant's e-mails come from (`emailFrom`), on a domain the e-mail provider has verified
     /// for it; the deployment's `EMAIL_FROM` when unset.
     pub email_from: Option<Email>,
+    /// Unix ms (`sessionsIssuedAfter`): agent sessions issued until then are no longer taken.
+    pub sessions_issued_after_ms: Option<u64>,
 }
 
 impl Tenant {
@@ -148,6 +157,12 @@ impl Tenant {
         self.api_key_hashes
             .iter()
             .fold(false, |found, h| found | constant_time_eq(h, &hash))
+    }
+
+    /// Whether an agent session of this tenant is still taken: issued after `sessionsIssuedAfter`, if set.
+    pub fn takes_session(&self, session: &AgentSession) -> bool {
+        self.sessions_issued_after_ms
+            .is_none_or(|after| session.issued_ms() > after)
     }
 
     /// `frame-ancestors` sources: the tenant's origins, or `'none'` when it allows none.
@@ -277,6 +292,17 @@ fn check(id: &str, raw: RawTenant) -> Result<Tenant, TenantError> {
         .map(Email::parse)
         .transpose()
         .map_err(|e| bad(format!("emailFrom: {e}")))?;
+    let sessions_issued_after_ms = raw
+        .sessions_issued_after
+        .as_deref()
+        .map(|t| {
+            crate::date::parse_utc_ms(t.trim(), false).ok_or_else(|| {
+                bad(format!(
+                    "sessionsIssuedAfter: {t:?} is not a UTC time like 2026-12-08T09:00:00Z"
+                ))
+            })
+        })
+        .transpose()?;
     Ok(Tenant {
         id: id.to_owned(),
         display_name,
@@ -288,6 +314,7 @@ fn check(id: &str, raw: RawTenant) -> Result<Tenant, TenantError> {
         link_ttl_secs,
         sms_sender,
         email_from,
+        sessions_issued_after_ms,
     })
 }
 
@@ -442,6 +469,26 @@ mod tests {
                 .map(SenderId::as_str),
             Some("+46701234567")
         );
+    }
+
+    #[test]
+    fn sessions_issued_until_a_moment_are_withdrawn_and_later_ones_taken() {
+        let tenants =
+            Tenants::parse(&doc(r#", "sessionsIssuedAfter": "2026-12-08T09:00:00Z""#)).unwrap();
+        let t = tenants.get("acme").unwrap();
+        let cutoff = 1_796_720_400_000; // 2026-12-08T09:00:00Z
+        assert_eq!(t.sessions_issued_after_ms, Some(cutoff));
+        let issued_at = |ms: u64| AgentSession {
+            tenant: "acme".into(),
+            expires_ms: ms + crate::session::AGENT_SESSION_TTL_MS,
+        };
+        assert!(!t.takes_session(&issued_at(cutoff - 60_000)), "before");
+        assert!(!t.takes_session(&issued_at(cutoff)), "at the moment itself");
+        assert!(t.takes_session(&issued_at(cutoff + 1)), "after");
+        let unset = Tenants::parse(&doc("")).unwrap();
+        assert!(unset.get("acme").unwrap().takes_session(&issued_at(0)));
+        let err = Tenants::parse(&doc(r#", "sessionsIssuedAfter": "yesterday""#)).unwrap_err();
+        assert!(err.to_string().contains("sessionsIssuedAfter"), "{err}");
     }
 
     #[test]

@@ -176,6 +176,10 @@ fn authenticated<'c>(
         let tenant = tenants
             .get(&s.tenant)
             .ok_or(ApiError::Unauthenticated(Credential::InvalidSession))?;
+        // Withdrawn by the tenant's configuration: for the agent it is over, as if it had expired.
+        if !tenant.takes_session(&s) {
+            return Err(ApiError::Unauthenticated(Credential::SessionExpired));
+        }
         return Ok(Caller {
             tenant,
             role: Role::Agent,
@@ -378,6 +382,31 @@ mod tests {
             who(&RequestOrigin::Own, None, Some("nobody")),
             Err("unknown_tenant".into())
         );
+    }
+
+    #[test]
+    fn a_tenant_withdraws_the_sessions_it_issued_until_a_moment() {
+        let t = Tenants::parse(
+            r#"{"acme": {"displayName": "Acme", "sessionsIssuedAfter": "2026-12-08T09:00:00Z"}}"#,
+        )
+        .unwrap();
+        let cutoff = 1_796_720_400_000; // 2026-12-08T09:00:00Z
+        let ttl = legit_core::session::AGENT_SESSION_TTL_MS;
+        let who = |issued_ms: u64| {
+            let token = key().agent_session(&AgentSession {
+                tenant: "acme".into(),
+                expires_ms: issued_ms + ttl,
+            });
+            let creds = Credentials {
+                bearer: Some(&token),
+                tenant: None,
+            };
+            caller(&t, &RequestOrigin::Absent, creds, &key(), cutoff + 1_000)
+                .map(|c| c.role)
+                .map_err(|e| e.code().to_owned())
+        };
+        assert_eq!(who(cutoff - 3_600_000), Err("session_expired".into()));
+        assert_eq!(who(cutoff + 500), Ok(Role::Agent));
     }
 
     #[test]

@@ -18,7 +18,7 @@ use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use reqwest::StatusCode;
-use reqwest::header::{ACCEPT, CONTENT_TYPE};
+use reqwest::header::{ACCEPT, CACHE_CONTROL, CONTENT_TYPE};
 use serde_json::{Value, json};
 
 use crate::Sim;
@@ -617,6 +617,12 @@ impl Edge {
             let answer = self.answer(response).await;
             panic!("GET {path} must answer 200 text/event-stream: {answer:?}");
         }
+        // A stream may carry who identified: no cache on the way may keep it.
+        assert_eq!(
+            header(&response, CACHE_CONTROL),
+            "no-store",
+            "GET {path}: Cache-Control"
+        );
         Events {
             path,
             response: Some(response),

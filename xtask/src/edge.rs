@@ -17,18 +17,8 @@ pub const EDGE_DIR: &str = "edge";
 pub const LOCAL_DIR: &str = "edge/local";
 /// What worker-build writes.
 const BUILD_DIR: &str = "edge/build";
-/// What the build reads, relative to the project root: a change in any of them rebuilds ([`Stamp`]).
-const INPUTS: &[&str] = &[
-    "Cargo.toml",
-    "Cargo.lock",
-    ".cargo/config.toml",
-    "core/Cargo.toml",
-    "core/src",
-    "edge/Cargo.toml",
-    "edge/src",
-    // wasm-opt's and esbuild's versions.
-    "edge/local/package-lock.json",
-];
+/// What the build reads besides what every build does ([`Stamp::take`]), relative to the project root.
+const INPUTS: &[&str] = &["edge/Cargo.toml", "edge/src"];
 /// What worker-build writes into [`BUILD_DIR`] and Miniflare loads.
 const OUTPUTS: [&str; 3] = ["index.js", "index_bg.wasm", "worker/shim.mjs"];
 /// DESIGN.md §8: the Worker bundle must stay under 1 MB gzip.

@@ -20,6 +20,16 @@ use crate::util::{self, Result};
 
 /// Folders inside an input folder that are outputs or caches, never inputs.
 const SKIPPED: &[&str] = &["target", "node_modules", "dist", "build"];
+/// What every build here reads: the workspace's manifests and lock, cargo's settings, core, and the npm lock
+/// that pins wasm-opt and esbuild.
+const SHARED_INPUTS: &[&str] = &[
+    "Cargo.toml",
+    "Cargo.lock",
+    ".cargo/config.toml",
+    "core/Cargo.toml",
+    "core/src",
+    "edge/local/package-lock.json",
+];
 
 /// A build's record: what its inputs were when it last succeeded. Holding one holds the build's lock.
 pub struct Stamp {
@@ -30,8 +40,8 @@ pub struct Stamp {
 }
 
 impl Stamp {
-    /// Waits for any other xtask building `name`, then fingerprints `inputs` (files or folders relative to the
-    /// project root; a missing one counts as missing, not as an error).
+    /// Waits for any other xtask building `name`, then fingerprints its `inputs` (files or folders relative to
+    /// the project root; a missing one counts as missing, not as an error) and [`SHARED_INPUTS`].
     pub fn take(name: &'static str, inputs: &[&str]) -> Result<Stamp> {
         let dir = util::target_dir().join("xtask");
         fs::create_dir_all(&dir).map_err(|e| format!("cannot create {}: {e}", dir.display()))?;
@@ -55,7 +65,7 @@ impl Stamp {
         }
         let root = util::project_root();
         let mut hasher = DefaultHasher::new();
-        for input in inputs {
+        for input in SHARED_INPUTS.iter().chain(inputs) {
             hash_path(&mut hasher, &root, Path::new(input));
         }
         // The pipeline's own code and options live in this binary; the compiler shapes every byte.

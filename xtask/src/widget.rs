@@ -45,19 +45,8 @@ const SIZE_BUILD: &[(&str, &str)] = &[
     ),
 ];
 
-/// What the build reads, relative to the project root: a change in any of them rebuilds ([`Stamp`]).
-const INPUTS: &[&str] = &[
-    "Cargo.toml",
-    "Cargo.lock",
-    ".cargo/config.toml",
-    "core/Cargo.toml",
-    "core/src",
-    "widget/Cargo.toml",
-    "widget/src",
-    "widget/static",
-    // wasm-opt's and esbuild's versions.
-    "edge/local/package-lock.json",
-];
+/// What the build reads besides what every build does ([`Stamp::take`]), relative to the project root.
+const INPUTS: &[&str] = &["widget/Cargo.toml", "widget/src", "widget/static"];
 
 /// `widget/static/<file>` → `widget/dist/<path>`.
 const STATIC_FILES: &[(&str, &str)] = &[

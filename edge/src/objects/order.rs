@@ -394,7 +394,8 @@ impl OrderObject {
         }
         let headers = Headers::new();
         headers.set("Content-Type", "text/event-stream")?;
-        headers.set("Cache-Control", "no-cache")?;
+        // It may carry who identified: kept by nothing on the way, not even for revalidation.
+        headers.set("Cache-Control", "no-store")?;
         Ok(Response::from_stream(rx.map(Ok::<Vec<u8>, worker::Error>))?.with_headers(headers))
     }
 
