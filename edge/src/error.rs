@@ -85,6 +85,10 @@ pub enum ApiError {
     /// integration that does it fails on its first try rather than leaking the key for months.
     #[error("API key in a URL")]
     ApiKeyInUrl,
+    /// An agent session in a URL (`?token=`): it lives 8 hours, and a URL ends up in logs. A stream takes
+    /// its own token (the order's `orderToken`, the link's `streamToken`).
+    #[error("agent session in a URL")]
+    SessionInUrl,
     /// An API key sent by a browser (the request carries `Origin`): a page that holds it gives it to every
     /// visitor. Refused, so the mistake shows on the first try.
     #[error("API key from a browser")]
@@ -241,7 +245,8 @@ impl ApiError {
             | ApiError::InvalidReference(_)
             | ApiError::InvalidIvr(_)
             | ApiError::InvalidAudit(_)
-            | ApiError::ApiKeyInUrl => 400,
+            | ApiError::ApiKeyInUrl
+            | ApiError::SessionInUrl => 400,
             ApiError::ApiKeyOnly | ApiError::ApiKeyFromBrowser => 403,
             ApiError::UnknownCall => 404,
             ApiError::CallIdReused => 409,
@@ -275,6 +280,7 @@ impl ApiError {
             ApiError::InvalidAudit(e) => e.code(),
             ApiError::ApiKeyOnly => "api_key_required",
             ApiError::ApiKeyInUrl => "api_key_in_url",
+            ApiError::SessionInUrl => "session_in_url",
             ApiError::ApiKeyFromBrowser => "api_key_in_browser",
             ApiError::UnknownCall => "unknown_call",
             ApiError::CallIdReused => "call_id_reused",
@@ -326,6 +332,11 @@ impl ApiError {
             ApiError::ApiKeyFromBrowser => {
                 "The API key is your server's credential: send it from your server, never from a page (this \
                  request came from a browser). Replace this key if a page ever held it."
+                    .into()
+            }
+            ApiError::SessionInUrl => {
+                "Send the agent session in the Authorization header (Bearer), never in a URL: URLs are logged. \
+                 A stream takes its own token: the order's orderToken, the link's streamToken."
                     .into()
             }
             ApiError::ApiKeyInUrl => {

@@ -212,8 +212,8 @@ async fn dispatch(
         }
         Route::LinkView(reference) | Route::LinkEvents(reference) => {
             let key = config::session_key(env)?;
-            // `EventSource` cannot send headers: the stream takes a `?token=`, the link's own stream token (the
-            // widget's) or, as before it existed, the agent's session.
+            // `EventSource` cannot send headers: the stream takes the link's own stream token as `?token=`;
+            // anything else authenticates with `Authorization`.
             let query_token = url_token(req, config)?;
             if let (Route::LinkEvents(reference), Some(token)) = (
                 &route,
@@ -268,8 +268,9 @@ async fn dispatch(
     }
 }
 
-/// The `?token=` a browser's `EventSource` sends for want of headers: an order token or an agent session.
-/// Never an API key: a URL is logged by proxies and kept in histories.
+/// The `?token=` a browser's `EventSource` sends for want of headers: an order token or a link's stream
+/// token, each good for one stream. Never an API key or an agent session: a URL is logged by proxies and kept
+/// in histories.
 fn url_token(req: &Request, config: &Config) -> Result<Option<String>, ApiError> {
     let token = req
         .url()?
@@ -278,6 +279,7 @@ fn url_token(req: &Request, config: &Config) -> Result<Option<String>, ApiError>
         .map(|(_, v)| v.into_owned());
     match token {
         Some(t) if config.tenants.for_api_key(&t).is_some() => Err(ApiError::ApiKeyInUrl),
+        Some(t) if session::is_agent_session(&t) => Err(ApiError::SessionInUrl),
         token => Ok(token),
     }
 }

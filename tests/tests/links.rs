@@ -48,12 +48,16 @@ async fn withdraw(edge: &Edge, credential: &str, reference: &str) -> Answer {
     edge.send(request, &format!("POST {path}")).await
 }
 
-/// The agent's live stream of a link with the agent's session as `?token=`, which the edge still takes from
-/// an `EventSource` that has nothing else (the widget uses the link's own stream token instead).
-async fn link_events(edge: &Edge, session: &str, reference: &str) -> Events {
+/// The agent's live stream of the link `created` answers for, as the widget opens it (`EventSource`: the
+/// link's own stream token as `?token=`).
+async fn link_events(edge: &Edge, created: &Answer) -> Events {
+    let reference = created.body["reference"].as_str().expect("a reference");
+    let token = created.body["streamToken"]
+        .as_str()
+        .expect("a stream token");
     edge.stream(
         &format!("/api/v1/links/{reference}/events"),
-        &format!("?token={session}"),
+        &format!("?token={token}"),
     )
     .await
 }
@@ -228,7 +232,7 @@ async fn an_sms_link_identifies_the_customer_once_and_the_agent_sees_it_live() {
     );
     let sent_after = began.elapsed();
 
-    let mut live = link_events(&edge, &session, &reference).await;
+    let mut live = link_events(&edge, &created).await;
     let first = live
         .event_where_within("link", Duration::from_secs(10), "any", |_| true)
         .await;
@@ -528,7 +532,7 @@ async fn an_unopened_link_expires_and_says_so_in_the_customers_language() {
         "the tenant's TTL, rounded up"
     );
 
-    let mut live = link_events(&edge, &session, &reference).await;
+    let mut live = link_events(&edge, &created).await;
     let expired = live
         .event_where_within("link", Duration::from_secs(15), "expired", |v| {
             v["status"] == "expired"
@@ -635,16 +639,27 @@ async fn unknown_references_tokens_and_other_tenants_learn_nothing() {
         "pending",
         "another tenant cannot take a link back"
     );
-    // An API key never goes in a URL (logs keep URLs), not even a valid one.
-    for path in [
-        format!("/api/v1/links/{reference}/events?token={other_key}"),
-        format!("/api/v1/links/{reference}?token={}", edge.api_key),
+    // An API key or an agent session never goes in a URL (logs keep URLs), not even a valid one: a stream
+    // takes the order's or the link's own token.
+    for (path, code) in [
+        (
+            format!("/api/v1/links/{reference}/events?token={other_key}"),
+            "api_key_in_url",
+        ),
+        (
+            format!("/api/v1/links/{reference}?token={}", edge.api_key),
+            "api_key_in_url",
+        ),
+        (
+            format!("/api/v1/links/{reference}/events?token={session}"),
+            "session_in_url",
+        ),
     ] {
         let in_url = edge
-            .send(edge.request(Method::GET, &path), "API key in a URL")
+            .send(edge.request(Method::GET, &path), "a credential in a URL")
             .await;
         assert_eq!(in_url.status, StatusCode::BAD_REQUEST, "{in_url:?}");
-        assert_eq!(in_url.body["error"]["code"], "api_key_in_url", "{in_url:?}");
+        assert_eq!(in_url.body["error"]["code"], code, "{in_url:?}");
     }
 
     // A customer page cannot look links up.
@@ -680,7 +695,7 @@ async fn an_agent_withdraws_a_link_and_nobody_can_use_it_after_that() {
     assert_eq!(created.status, StatusCode::CREATED, "{created:?}");
     let reference = created.body["reference"].as_str().unwrap().to_owned();
     let url = edge.inbox(PHONE)[0].links[0].clone();
-    let mut live = link_events(&edge, &session, &reference).await;
+    let mut live = link_events(&edge, &created).await;
     live.event_where_within("link", WAIT, "pending", |v| v["status"] == "pending")
         .await;
     // A page (the tenant named, no agent) cannot take a link back.
@@ -1530,7 +1545,7 @@ async fn the_look_up_discloses_only_what_the_tenant_allows() {
     let created = create_link(&edge, &session, json!({"channel": "sms", "to": PHONE})).await;
     let reference = created.body["reference"].as_str().unwrap().to_owned();
     let url = edge.inbox(PHONE)[0].links[0].clone();
-    let mut live = link_events(&edge, &session, &reference).await;
+    let mut live = link_events(&edge, &created).await;
     let started = start_link(&edge, token_of(&url), None).await;
     approve_on_this_device(&sim, started.body["autoStartToken"].as_str().unwrap()).await;
     let done = live
