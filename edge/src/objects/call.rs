@@ -20,6 +20,7 @@ use legit_core::api::StartOrderRequest;
 use legit_core::audit::Channel;
 use legit_core::bankid::ErrorCode;
 use legit_core::ivr::{CallId, IvrCall};
+use legit_core::session::SessionKey;
 use serde::{Deserialize, Serialize};
 use worker::{DurableObject, Env, Method, Request, RequestInit, Response, State, durable_object};
 
@@ -63,7 +64,7 @@ pub struct CallStarted {
 #[serde(rename_all = "camelCase")]
 struct CallRecord {
     order_id: String,
-    /// Whom the order is for ([`legit_core::session::SessionKey::call_person_hash`]), so the call id reused
+    /// Whom the order is for ([`SessionKey::call_person_hash`]), so the call id reused
     /// for someone else is refused rather than answered with the first person's outcome. Absent in records
     /// written before it.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -212,7 +213,7 @@ impl CallObject {
                 continue;
             }
             let done = Starting(&self.starting);
-            let result = self.start_order(&start, person.clone()).await;
+            let result = self.start_order(&start, &key, person.clone()).await;
             drop(done);
             let order_id = result?;
             return Ok(Response::from_json(&CallStarted {
@@ -227,10 +228,10 @@ impl CallObject {
     async fn start_order(
         &self,
         start: &StartCall,
+        key: &SessionKey,
         person: Option<String>,
     ) -> Result<String, ApiError> {
         let config = Config::load(&self.env)?;
-        let key = config::session_key(&self.env)?;
         let tenant = config
             .tenants
             .get(&start.tenant)
@@ -244,7 +245,7 @@ impl CallObject {
             call: Some(start.call.clone()),
             limits: Vec::new(),
         };
-        let order_id = match orders::launch_order(&self.env, &config, &key, launch).await {
+        let order_id = match orders::launch_order(&self.env, &config, key, launch).await {
             Ok(started) => started.order_id,
             Err(ApiError::BankId {
                 code: ErrorCode::AlreadyInProgress,
@@ -270,7 +271,7 @@ impl CallObject {
             }
             Err(e) => {
                 let kind = start.asked.kind;
-                orders::audit_refused_start(&self.env, &key, &tenant.id, kind, Channel::Ivr, &e)
+                orders::audit_refused_start(&self.env, key, &tenant.id, kind, Channel::Ivr, &e)
                     .await;
                 return Err(e);
             }
